@@ -1,0 +1,112 @@
+# 信易贷助手 — every task of the project is a target here; `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+# Rasa phones home and checks for updates unless told not to.
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+BOT_VENV := .venv-bot
+BACKEND_VENV := .venv-backend
+BOT_PY := $(BOT_VENV)/bin/python
+BACKEND_PY := $(BACKEND_VENV)/bin/python
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+
+BACKEND_PORT ?= 8000
+ACTIONS_PORT ?= 5055
+RASA_PORT ?= 5005
+export BACKEND_PORT ACTIONS_PORT RASA_PORT
+
+# The embedded default: one SQLite file under var/.
+DATABASE_URL ?= sqlite:///$(CURDIR)/var/xinyidai.db
+export DATABASE_URL
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export TEST_POSTGRES_URL
+
+RASA_ARGS := --config bot/config.yml --domain bot/domain --data bot/data nlu_data
+
+.PHONY: help
+help: ## 列出所有命令 / list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- environments
+.tools/bin/uv:
+	@echo "==> 安装 uv（依赖锁定与快速安装）"
+	@"$$(scripts/find_python.sh 3.11)" -m venv .tools
+	@.tools/bin/pip install --quiet uv==0.13.8
+
+$(BOT_VENV)/.synced: requirements/bot.lock.txt | $(UV)
+	@echo "==> 准备机器人环境 $(BOT_VENV)（Python 3.10, Rasa 3.6.21）"
+	@py=$$(scripts/find_python.sh 3.10); \
+	  [ -x $(BOT_PY) ] && $(BOT_PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || $(UV) venv --quiet --python "$$py" $(BOT_VENV)
+	@VIRTUAL_ENV=$(BOT_VENV) $(UV) pip sync --quiet requirements/bot.lock.txt
+	@touch $@
+
+$(BACKEND_VENV)/.synced: requirements/backend.lock.txt | $(UV)
+	@echo "==> 准备后端环境 $(BACKEND_VENV)（Python 3.11, FastAPI）"
+	@py=$$(scripts/find_python.sh 3.11); \
+	  [ -x $(BACKEND_PY) ] && $(BACKEND_PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || $(UV) venv --quiet --python "$$py" $(BACKEND_VENV)
+	@VIRTUAL_ENV=$(BACKEND_VENV) $(UV) pip sync --quiet requirements/backend.lock.txt
+	@touch $@
+
+.PHONY: venvs
+venvs: $(BOT_VENV)/.synced $(BACKEND_VENV)/.synced ## 创建/更新两个虚拟环境
+
+.PHONY: lock
+lock: | $(UV) ## 重新锁定依赖版本（改了 requirements/*.in 之后）
+	$(UV) pip compile --quiet --python "$$(scripts/find_python.sh 3.10)" requirements/bot.in -o requirements/bot.lock.txt
+	$(UV) pip compile --quiet --python "$$(scripts/find_python.sh 3.11)" requirements/backend.in -o requirements/backend.lock.txt
+
+# ---------------------------------------------------------------- data and model
+.PHONY: db
+db: $(BACKEND_VENV)/.synced ## 建库、迁移并载入示范城市
+	@mkdir -p var
+	@cd backend && ../$(BACKEND_PY) -m alembic upgrade head
+	@cd backend && ../$(BACKEND_PY) -m app.seed
+
+.PHONY: seed
+seed: db ## 同 db：载入示范城市（已载入则跳过）
+
+.PHONY: model
+model: $(BOT_VENV)/.synced ## 训练数据或配置变了才重新训练
+	@scripts/train_model.sh
+
+# ---------------------------------------------------------------- run
+.PHONY: run
+run: venvs db model ## 启动后端、动作服务器与 Rasa，打印对话地址
+	@$(BACKEND_PY) scripts/stack.py
+
+# ---------------------------------------------------------------- checks
+.PHONY: lint
+lint: $(BACKEND_VENV)/.synced ## ruff 检查与格式检查
+	$(BACKEND_VENV)/bin/ruff check .
+	$(BACKEND_VENV)/bin/ruff format --check .
+
+.PHONY: format
+format: $(BACKEND_VENV)/.synced ## ruff 自动修复与格式化
+	$(BACKEND_VENV)/bin/ruff check --fix .
+	$(BACKEND_VENV)/bin/ruff format .
+
+.PHONY: validate
+validate: $(BOT_VENV)/.synced ## rasa data validate
+	$(BOT_VENV)/bin/rasa data validate $(RASA_ARGS) --fail-on-warnings
+
+.PHONY: test-backend
+test-backend: $(BACKEND_VENV)/.synced ## 后端测试（SQLite 与 PostgreSQL）
+	$(BACKEND_VENV)/bin/pytest tests/backend tests/test_compose.py
+
+.PHONY: test-actions
+test-actions: $(BOT_VENV)/.synced ## 动作服务器单元测试
+	$(BOT_VENV)/bin/pytest tests/actions
+
+.PHONY: test-e2e
+test-e2e: venvs model ## 启动三个真实服务做端到端对话测试
+	$(BACKEND_VENV)/bin/pytest tests/e2e
+
+.PHONY: test
+test: venvs lint validate test-backend test-actions test-e2e ## 安装所需并运行全部测试
+	@echo "全部测试通过 / all tests passed"
