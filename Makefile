@@ -64,9 +64,7 @@ lock: | $(UV) ## 重新锁定依赖版本（改了 requirements/*.in 之后）
 # ---------------------------------------------------------------- data and model
 .PHONY: db
 db: $(BACKEND_VENV)/.synced ## 建库、迁移并载入示范城市
-	@mkdir -p var
-	@cd backend && ../$(BACKEND_PY) -m alembic upgrade head
-	@cd backend && ../$(BACKEND_PY) -m app.seed
+	@$(BACKEND_PY) scripts/stack.py prepare-db
 
 .PHONY: seed
 seed: db ## 同 db：载入示范城市（已载入则跳过）
@@ -99,14 +97,14 @@ validate: $(BOT_VENV)/.synced ## rasa data validate
 test-backend: $(BACKEND_VENV)/.synced ## 后端测试（SQLite 与 PostgreSQL）
 	$(BACKEND_VENV)/bin/pytest tests/backend tests/test_compose.py
 
-.PHONY: test-actions
-test-actions: $(BOT_VENV)/.synced ## 动作服务器单元测试
-	$(BOT_VENV)/bin/pytest tests/actions
+.PHONY: test-bot
+test-bot: $(BOT_VENV)/.synced $(BACKEND_VENV)/.synced ## 训练数据检查与动作服务器测试
+	$(BOT_VENV)/bin/pytest tests/nlu tests/actions
 
 .PHONY: test-e2e
 test-e2e: venvs model ## 启动三个真实服务做端到端对话测试
 	$(BACKEND_VENV)/bin/pytest tests/e2e
 
 .PHONY: test
-test: venvs lint validate test-backend test-actions test-e2e ## 安装所需并运行全部测试
+test: venvs lint validate test-backend test-bot test-e2e ## 安装所需并运行全部测试
 	@echo "全部测试通过 / all tests passed"

@@ -1,0 +1,92 @@
+"""The one client the action server uses to reach the credit-data backend over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+class BackendUnavailable(Exception):
+    """The backend could not be reached, timed out or failed on its side (5xx)."""
+
+
+@dataclass
+class BackendError(Exception):
+    """The backend refused the request (4xx) with a machine code and a Chinese message."""
+
+    status: int
+    code: str
+    message: str
+
+
+class BackendClient:
+    def __init__(self, base_url: str, service_token: str, timeout: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.service_token = service_token
+        self.timeout = timeout
+        # One pooled client per event loop: rasa-sdk serves on one loop, tests create new ones.
+        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+    @classmethod
+    def from_env(cls) -> BackendClient:
+        return cls(
+            base_url=os.environ.get("BACKEND_URL", "http://127.0.0.1:8000"),
+            service_token=os.environ.get("SERVICE_TOKEN", "dev-service-token"),
+            timeout=float(os.environ.get("BACKEND_TIMEOUT_SECONDS", "5")),
+        )
+
+    def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            for stale_loop in [known for known in self._clients if known.is_closed()]:
+                del self._clients[stale_loop]
+            client = httpx.AsyncClient(
+                base_url=f"{self.base_url}/api/v1",
+                headers={"Authorization": f"Bearer {self.service_token}"},
+                timeout=self.timeout,
+            )
+            self._clients[loop] = client
+        return client
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._client().request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise BackendUnavailable(f"{method} {path}: {error!r}") from error
+        if response.status_code >= 500:
+            raise BackendUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            raise BackendError(
+                status=response.status_code,
+                code=str(body.get("code", "error")),
+                message=str(body.get("message", "请求未能完成，请稍后再试。")),
+            )
+        return response.json()
+
+    async def city(self) -> dict[str, Any]:
+        return await self._request("GET", "/city")
+
+    async def bound_enterprises(self, channel: str, user_id: str) -> list[dict[str, Any]]:
+        body = await self._request("GET", f"/chat-users/{channel}/{user_id}/enterprises")
+        return body["items"]
+
+    async def credit_summary(
+        self, enterprise_id: int, channel: str, user_id: str
+    ) -> dict[str, Any]:
+        return await self._request(
+            "GET",
+            f"/enterprises/{enterprise_id}/credit-summary",
+            params={"channel": channel, "user_id": user_id},
+        )
+
+
+backend = BackendClient.from_env()

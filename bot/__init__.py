@@ -1,0 +1,1 @@
+"""The Rasa project: config, domain, stories and rules, and custom channels."""

@@ -1,0 +1,73 @@
+"""Action tests: real action code against a real backend process, with tracker fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backend_client import backend
+from stack import Ports, Stack, services
+from tests.support import ARTIFACTS, free_port
+
+
+@pytest.fixture(scope="session")
+def backend_url(demo_database_url: str) -> Iterator[str]:
+    ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
+    backend_service = [
+        service
+        for service in services(ports, demo_database_url, model_path=ARTIFACTS)
+        if service.name == "backend"
+    ]
+    with Stack(backend_service, ARTIFACTS / "actions-logs") as stack:
+        stack.wait_healthy(timeout=60)
+        yield f"http://127.0.0.1:{ports.backend}"
+
+
+@pytest.fixture(autouse=True)
+def point_client_at_backend(backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backend, "base_url", backend_url)
+    backend._clients.clear()
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture
+def make_tracker() -> Callable[..., Tracker]:
+    """A tracker as Rasa sends it after the user said `text` on `channel`."""
+
+    def build(
+        sender_id: str,
+        intent: str,
+        text: str = "",
+        channel: str = "rest",
+        slots: dict[str, Any] | None = None,
+    ) -> Tracker:
+        latest_message = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.99},
+            "entities": [],
+        }
+        events = [
+            {"event": "action", "name": "action_session_start"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": text, "parse_data": latest_message, "input_channel": channel},
+        ]
+        return Tracker(
+            sender_id=sender_id,
+            slots={"platform_name": "示范平台", "hotline": "12345", **(slots or {})},
+            latest_message=latest_message,
+            events=events,
+            paused=False,
+            followup_action=None,
+            active_loop={},
+            latest_action_name="action_listen",
+        )
+
+    return build

@@ -1,0 +1,46 @@
+"""The three real services (backend, action server, Rasa) on free ports, for one test session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from stack import ROOT, Ports, Stack, backend_url, rasa_url, services
+from tests.support import ARTIFACTS, free_port
+
+
+@dataclass
+class LiveStack:
+    stack: Stack
+    backend_url: str
+    rasa_url: str
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        """One user turn on Rasa's REST channel; the bot's replies."""
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def backend_log(self) -> str:
+        backend = next(s for s in self.stack.services if s.name == "backend")
+        return self.stack.log_path(backend).read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def live_stack(demo_database_url: str) -> Iterator[LiveStack]:
+    model = ROOT / "models" / "current.tar.gz"
+    if not model.exists():
+        pytest.fail("没有训练好的模型 models/current.tar.gz：请先运行 make model")
+    ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
+    with Stack(
+        services(ports, demo_database_url, model.resolve()), ARTIFACTS / "e2e-logs"
+    ) as stack:
+        stack.wait_healthy(timeout=300)
+        yield LiveStack(stack, backend_url(ports), rasa_url(ports))
