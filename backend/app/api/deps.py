@@ -1,0 +1,56 @@
+"""Request dependencies: the database session, the service-token guard and the city."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app.city import CityConfig
+from app.core.config import Settings
+from app.errors import AppError
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    # Services commit their own writes; whatever is left uncommitted (an error) is rolled back.
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_city(request: Request) -> CityConfig:
+    return request.app.state.city
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+CityDep = Annotated[CityConfig, Depends(get_city)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="服务令牌",
+    description="内部服务调用（如 Rasa 动作服务器）使用的 Bearer 令牌，见 SERVICE_TOKEN",
+)
+
+
+def require_service_token(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    # compare_digest: the comparison time must not reveal how much of a guessed token was right.
+    if credentials is None or not secrets.compare_digest(
+        credentials.credentials.encode(), settings.service_token.encode()
+    ):
+        raise AppError(
+            "unauthorized",
+            "缺少或无效的服务令牌，请在 Authorization 头中携带 Bearer 令牌。",
+            401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )

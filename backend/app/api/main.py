@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.routes import bindings, chat_users, city, enterprises
+
+api_router = APIRouter()
+api_router.include_router(city.router)
+api_router.include_router(chat_users.router)
+api_router.include_router(bindings.router)
+api_router.include_router(enterprises.router)

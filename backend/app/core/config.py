@@ -1,0 +1,50 @@
+"""Settings come from the environment (or a .env file), so a deployment changes city and database
+without touching code."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# backend/app/core/config.py → the repository root is three levels above this package.
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'xinyidai.db'}"
+DEFAULT_CITY_CONFIG = REPO_ROOT / "config" / "city.demo.yml"
+DEV_SERVICE_TOKEN = "dev-service-token"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy 数据库地址；默认是仓库 var/ 下的 SQLite 文件",
+    )
+    service_token: str = Field(
+        default=DEV_SERVICE_TOKEN,
+        min_length=8,
+        description="动作服务器等内部调用方使用的 Bearer 令牌；生产环境必须更换",
+    )
+    city_config: Path = Field(
+        default=DEFAULT_CITY_CONFIG,
+        description="城市配置文件（YAML）；相对路径按仓库根目录解析",
+    )
+
+    @field_validator("city_config")
+    @classmethod
+    def _resolve_city_config(cls, value: Path) -> Path:
+        # Make and the backend run from different working directories; anchoring relative paths
+        # at the repo root makes CITY_CONFIG=config/foo.yml mean the same thing everywhere.
+        return value if value.is_absolute() else (REPO_ROOT / value).resolve()
+
+    @property
+    def uses_dev_token(self) -> bool:
+        return self.service_token == DEV_SERVICE_TOKEN
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,114 @@
+"""Domain vocabulary. Values are the Chinese terms of the policy texts: they are stored as-is and
+shown to users, so the API, the database and the bot speak one language."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BindingRole(StrEnum):
+    LEGAL_REPRESENTATIVE = "法定代表人"
+    AGENT = "经办人"
+
+
+class DataClass(StrEnum):
+    """分级分类: public information may be shown to institutions; non-public only under an
+    authorization (国办发〔2021〕52号 第六、九条)."""
+
+    PUBLIC = "public"
+    NON_PUBLIC = "non_public"
+
+
+class CreditCategory(StrEnum):
+    # Public credit information (公共信用信息).
+    ADMINISTRATIVE_LICENSE = "行政许可"
+    ADMINISTRATIVE_PENALTY = "行政处罚"
+    SERIOUS_DISHONESTY = "严重失信名单"
+    JUDICIAL = "司法判决及执行"
+    HONOR = "荣誉表彰"
+    # Non-public information shared only with the enterprise's authorization.
+    TAX_CREDIT_GRADE = "纳税信用等级"
+    SOCIAL_INSURANCE_ARREARS = "社保欠缴"
+    HOUSING_FUND_ARREARS = "公积金欠缴"
+    UTILITY_ARREARS = "水电气欠费"
+    REAL_ESTATE = "不动产"
+    IMPORT_EXPORT = "进出口"
+    INTELLECTUAL_PROPERTY = "知识产权"
+    RESEARCH = "科技研发"
+
+    @property
+    def data_class(self) -> DataClass:
+        return DATA_CLASS_BY_CATEGORY[self]
+
+
+DATA_CLASS_BY_CATEGORY: dict[CreditCategory, DataClass] = {
+    CreditCategory.ADMINISTRATIVE_LICENSE: DataClass.PUBLIC,
+    CreditCategory.ADMINISTRATIVE_PENALTY: DataClass.PUBLIC,
+    CreditCategory.SERIOUS_DISHONESTY: DataClass.PUBLIC,
+    CreditCategory.JUDICIAL: DataClass.PUBLIC,
+    CreditCategory.HONOR: DataClass.PUBLIC,
+    CreditCategory.TAX_CREDIT_GRADE: DataClass.NON_PUBLIC,
+    CreditCategory.SOCIAL_INSURANCE_ARREARS: DataClass.NON_PUBLIC,
+    CreditCategory.HOUSING_FUND_ARREARS: DataClass.NON_PUBLIC,
+    CreditCategory.UTILITY_ARREARS: DataClass.NON_PUBLIC,
+    CreditCategory.REAL_ESTATE: DataClass.NON_PUBLIC,
+    CreditCategory.IMPORT_EXPORT: DataClass.NON_PUBLIC,
+    CreditCategory.INTELLECTUAL_PROPERTY: DataClass.NON_PUBLIC,
+    CreditCategory.RESEARCH: DataClass.NON_PUBLIC,
+}
+
+
+class RecordStatus(StrEnum):
+    NORMAL = "正常"
+    DISPUTED = "异议处理中"
+
+
+class EvaluationGrade(StrEnum):
+    """基础性信用评价 grade, best first."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+    @property
+    def rank(self) -> int:
+        return list(EvaluationGrade).index(self)
+
+
+class TaxCreditGrade(StrEnum):
+    """纳税信用等级, best first. M is the grade for new or small-turnover taxpayers and ranks
+    between B and C."""
+
+    A = "A"
+    B = "B"
+    M = "M"
+    C = "C"
+    D = "D"
+
+    @property
+    def rank(self) -> int:
+        return list(TaxCreditGrade).index(self)
+
+
+class GuaranteeType(StrEnum):
+    CREDIT = "信用"
+    GUARANTEE = "担保"
+    COLLATERAL = "抵押"
+
+
+class EnterpriseScale(StrEnum):
+    """划型 by the MIIT SME classification; individual businesses count as 微型."""
+
+    MICRO = "微型"
+    SMALL = "小型"
+    MEDIUM = "中型"
+
+
+class EnterpriseTag(StrEnum):
+    SPECIALIZED = "专精特新"
+    GREEN = "绿色"
+    GOV_PROCUREMENT = "政府采购中标"
+    HIGH_TECH = "高新技术企业"
+    TECH_SME = "科技型中小企业"
+    DIGITAL = "智改数转"

@@ -1,0 +1,127 @@
+"""One error type for everything the API refuses, rendered as {"code", "message"} with a 4xx.
+
+The code is for programs (the action server branches on it); the message is simplified Chinese fit
+to show an end user as-is. Bad input must never surface as a 500 or a stack trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class AppError(Exception):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status_code: int = 400,
+        *,
+        fields: Sequence[str] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status_code = status_code
+        self.fields = list(fields)
+        self.headers = headers
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+# Request fields as users know them; unknown fields fall back to their API name.
+FIELD_LABELS: dict[str, str] = {
+    "channel": "渠道",
+    "user_id": "用户标识",
+    "uscc": "统一社会信用代码",
+    "enterprise_name": "企业名称",
+    "person_name": "姓名",
+    "role": "身份",
+    "enterprise_id": "企业编号",
+}
+
+
+def _describe(error: dict[str, Any]) -> tuple[str | None, str]:
+    """Turn one pydantic error into (field, Chinese sentence)."""
+    loc = [part for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    field = str(loc[-1]) if loc and isinstance(loc[-1], str) else None
+    label = FIELD_LABELS.get(field or "", field or "请求内容")
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+
+    if kind == "json_invalid":
+        return None, "请求内容不是有效的 JSON。"
+    if kind == "missing":
+        return field, f"缺少{label}。"
+    if kind == "string_too_short":
+        return field, f"{label}不能为空。"
+    if kind == "string_too_long":
+        return field, f"{label}过长（最多{ctx.get('max_length', '')}个字符）。"
+    if kind == "string_pattern_mismatch":
+        return field, f"{label}格式不正确。"
+    if kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", "、")
+        return field, f"{label}只能是：{expected}。"
+    if kind in ("dict_type", "model_attributes_type") and field is None:
+        return None, "请求内容应为 JSON 对象。"
+    if kind.startswith(("int_", "string_", "bool_", "float_")):
+        return field, f"{label}的类型或取值不正确。"
+    return field, f"{label}填写有误。"
+
+
+async def _app_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    described = [_describe(err) for err in exc.errors()]
+    fields = list(dict.fromkeys(field for field, _ in described if field))
+    sentences = list(dict.fromkeys(sentence for _, sentence in described))
+    error = AppError("invalid_input", "输入有误：" + "".join(sentences), 422, fields=fields)
+    return JSONResponse(error.body(), status_code=error.status_code)
+
+
+_HTTP_MESSAGES = {
+    404: ("not_found", "请求的地址不存在。"),
+    405: ("method_not_allowed", "不支持该请求方法。"),
+}
+
+
+async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理。"))
+    return JSONResponse(
+        {"code": code, "message": message},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Logged with the traceback for operators; the caller only gets a neutral message.
+    log.exception("request.unhandled_error", path=request.url.path, error=type(exc).__name__)
+    return JSONResponse(
+        {"code": "internal_error", "message": "系统繁忙，请稍后再试。"}, status_code=500
+    )
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    app.add_exception_handler(Exception, _unexpected_error_handler)

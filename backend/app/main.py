@@ -1,0 +1,78 @@
+"""FastAPI application factory. `uvicorn app.main:app` (from backend/) serves the default app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import Depends, FastAPI
+
+from app.api.deps import require_service_token
+from app.api.main import api_router
+from app.api.routes import health
+from app.city import load_city
+from app.core.config import Settings, get_settings
+from app.core.db import create_db_engine, create_session_factory
+from app.errors import register_error_handlers
+from app.schemas import ErrorPublic
+
+log = structlog.get_logger(__name__)
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+信易贷助手后端：为城市融资信用服务平台的对话助手（Rasa 动作服务器等）提供实名注册、
+信用自查等数据与规则服务。
+
+`/api/v1` 下的接口都需要 `Authorization: Bearer <服务令牌>`。出错时统一返回
+`{"code": "...", "message": "中文说明"}`，`code` 供程序判断，`message` 可直接展示给用户。
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # Load the city first: a broken city file should stop the start-up with a clear message.
+    city = load_city(settings.city_config)
+    engine = create_db_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.uses_dev_token:
+            log.warning("service_token.is_development_default")
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="信易贷助手后端",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "运维", "description": "健康检查"},
+            {"name": "城市", "description": "城市、平台、机构与产品"},
+            {"name": "会话用户", "description": "会话用户与其绑定的企业"},
+            {"name": "实名注册", "description": "市场主体登记核验与绑定"},
+            {"name": "信用自查", "description": "企业查询自身信用信息"},
+        ],
+    )
+    app.state.settings = settings
+    app.state.city = city
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+
+    register_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(
+        api_router,
+        prefix=API_PREFIX,
+        dependencies=[Depends(require_service_token)],
+        responses={
+            401: {"model": ErrorPublic, "description": "unauthorized：缺少或无效的服务令牌"},
+            422: {"model": ErrorPublic, "description": "invalid_input：请求参数有误"},
+        },
+    )
+    return app
+
+
+app = create_app()
