@@ -91,7 +91,7 @@ format: $(BACKEND_VENV)/.synced ## ruff 自动修复与格式化
 
 .PHONY: validate
 validate: $(BOT_VENV)/.synced ## rasa data validate
-	$(BOT_VENV)/bin/rasa data validate $(RASA_ARGS) --fail-on-warnings
+	$(BOT_VENV)/bin/rasa data validate $(RASA_ARGS)
 
 .PHONY: test-backend
 test-backend: $(BACKEND_VENV)/.synced ## 后端测试（SQLite 与 PostgreSQL）

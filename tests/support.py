@@ -19,8 +19,8 @@ def demo_enterprises() -> list[dict[str, str]]:
     """The fixed showcase enterprises of the demo city (name, uscc, legal representative)."""
     import yaml
 
-    city = yaml.safe_load((ROOT / "config" / "city.demo.yml").read_text(encoding="utf-8"))
-    return city["demo_enterprises"]
+    path = ROOT / "backend" / "app" / "seed" / "demo_enterprises.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def bind_demo_user(backend_url: str, channel: str, user_id: str, index: int = 0) -> dict:
