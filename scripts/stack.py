@@ -267,6 +267,8 @@ def main(argv: list[str]) -> int:
         log_dir,
     )
     # Ctrl-C reaches make and this process; the children have their own sessions, so we stop them.
+    # Set both handlers explicitly: a shell may start us with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"==> 启动三个服务（日志在 {log_dir.relative_to(ROOT)}/）", flush=True)
     try:

@@ -16,8 +16,15 @@ from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.validator import Validator
 
 ROOT = Path(__file__).resolve().parents[2]
-# Rasa 3.6 says this whenever a domain has slots at all, whatever their mappings.
-ALWAYS_RAISED = "Slot auto-fill has been removed in 3.0"
+ALWAYS_RAISED = [
+    # Rasa 3.6 says this whenever a domain has slots at all, whatever their mappings.
+    re.compile(r"Slot auto-fill has been removed in 3\.0 .*"),
+    # The importer adds retrieval intents to the domain it loaded and then warns that `faq` is
+    # declared twice; leaving the declaration out instead makes the faq rule name an unknown intent.
+    re.compile(
+        r"The following duplicated intents have been found across multiple domain files: faq"
+    ),
+]
 UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 
 
@@ -64,7 +71,9 @@ def test_validator_finds_nothing_but_responses_the_actions_send():
     for warning in caught:
         message = str(warning.message)
         unused = UNUSED_UTTERANCE.search(message)
-        if (unused and unused.group(1) in sent_by_actions) or ALWAYS_RAISED in message:
+        if unused and unused.group(1) in sent_by_actions:
+            continue
+        if any(known.fullmatch(message) for known in ALWAYS_RAISED):
             continue
         if issubclass(warning.category, UserWarning):
             problems.append(message)
