@@ -25,7 +25,8 @@ NLU_DIR = ROOT / "nlu_data"
 JIEBA_DIR = NLU_DIR / "jieba"
 FAQ_DOMAIN = ROOT / "bot" / "domain" / "faq.yml"
 PIPELINE_CONFIG = ROOT / "bot" / "config.yml"
-PRODUCT_BRIEF = Path(os.environ.get("PRODUCT_BRIEF", "/work/shared/PRODUCT.md"))
+# CI clones the repository with shared/ beside it.
+PRODUCT_BRIEF = Path(os.environ.get("PRODUCT_BRIEF", ROOT.parent / "shared" / "PRODUCT.md"))
 
 # The contract of PRODUCT.md ("Intents the NLU must provide", "Entities").
 CONTRACT_INTENTS = (
