@@ -76,7 +76,7 @@ class BackendClient:
         return await self._request("GET", "/city")
 
     async def bound_enterprises(self, channel: str, user_id: str) -> list[dict[str, Any]]:
-        body = await self._request("GET", f"/chat-users/{channel}/{user_id}/enterprises")
+        body = await self._request("GET", "/me/enterprises", headers=_acting(channel, user_id))
         return body["items"]
 
     async def credit_summary(
@@ -85,8 +85,13 @@ class BackendClient:
         return await self._request(
             "GET",
             f"/enterprises/{enterprise_id}/credit-summary",
-            params={"channel": channel, "user_id": user_id},
+            headers=_acting(channel, user_id),
         )
+
+
+def _acting(channel: str, user_id: str) -> dict[str, str]:
+    """The chat user a call acts for: the backend checks every object against these headers."""
+    return {"X-Chat-Channel": channel, "X-Chat-User-Id": user_id}
 
 
 backend = BackendClient.from_env()

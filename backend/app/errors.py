@@ -46,6 +46,8 @@ class AppError(Exception):
 FIELD_LABELS: dict[str, str] = {
     "channel": "渠道",
     "user_id": "用户标识",
+    "X-Chat-Channel": "渠道",
+    "X-Chat-User-Id": "用户标识",
     "uscc": "统一社会信用代码",
     "enterprise_name": "企业名称",
     "person_name": "姓名",

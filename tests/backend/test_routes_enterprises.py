@@ -14,7 +14,7 @@ BindFn = Callable[..., httpx.Response]
 def _summary(client: TestClient, enterprise_id: int, user_id: str, channel: str = "wechat"):
     return client.get(
         f"/api/v1/enterprises/{enterprise_id}/credit-summary",
-        params={"channel": channel, "user_id": user_id},
+        headers={"X-Chat-Channel": channel, "X-Chat-User-Id": user_id},
     )
 
 
@@ -83,12 +83,13 @@ def test_missing_user_is_invalid_input(client: TestClient) -> None:
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid_input"
-    assert set(body["fields"]) == {"channel", "user_id"}
+    assert set(body["fields"]) == {"X-Chat-Channel", "X-Chat-User-Id"}
 
 
 def test_non_numeric_enterprise_id_is_invalid_input(client: TestClient) -> None:
     response = client.get(
-        "/api/v1/enterprises/abc/credit-summary", params={"channel": "wechat", "user_id": "x"}
+        "/api/v1/enterprises/abc/credit-summary",
+        headers={"X-Chat-Channel": "wechat", "X-Chat-User-Id": "x"},
     )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"

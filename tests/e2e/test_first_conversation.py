@@ -27,12 +27,13 @@ def test_new_user_is_greeted_and_led_to_registration_before_the_credit_check(
     for job in ("实名注册", "信用自查", "异议申诉"):
         assert job in texts(greeting)
 
+    lookups_before = live_stack.backend_log().count("GET /api/v1/me/enterprises")
     answer = live_stack.say(sender, "我想查一下我们公司的信用")
 
     assert "先完成企业实名注册" in texts(answer)
     assert "/register" in payloads(answer)
     # the action asked the backend, over HTTP, whether this user is bound
-    assert f"GET /api/v1/chat-users/rest/{sender}/enterprises" in live_stack.backend_log()
+    assert live_stack.backend_log().count("GET /api/v1/me/enterprises") == lookups_before + 1
 
 
 def test_a_bound_user_gets_the_self_check_instead(live_stack: LiveStack):

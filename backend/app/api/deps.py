@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.city import CityConfig
 from app.core.config import Settings
 from app.errors import AppError
+from app.schemas import CHANNEL_PATTERN
+from app.services.audit import Actor
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -54,3 +57,41 @@ def require_service_token(
             401,
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+
+@dataclass(frozen=True)
+class ChatUserRef:
+    """The chat user the action server is acting for. It travels in headers, not in the path or
+    query, so openids stay out of access logs and every chat-facing route names it the same way."""
+
+    channel: str
+    user_id: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.chat_user(self.channel, self.user_id)
+
+
+def get_chat_user(
+    channel: Annotated[
+        str,
+        Header(
+            alias="X-Chat-Channel",
+            pattern=CHANNEL_PATTERN,
+            description="会话渠道，如 wechat（微信公众号）、app（城市 App 内 H5）、rest",
+        ),
+    ],
+    user_id: Annotated[
+        str,
+        Header(
+            alias="X-Chat-User-Id",
+            min_length=1,
+            max_length=128,
+            description="渠道内的用户标识，如微信 openid",
+        ),
+    ],
+) -> ChatUserRef:
+    return ChatUserRef(channel=channel, user_id=user_id)
+
+
+ChatUserDep = Annotated[ChatUserRef, Depends(get_chat_user)]

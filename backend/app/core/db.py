@@ -52,7 +52,11 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front. A deferred transaction that read first and then
+        # writes fails at once with "database is locked" when another writer committed meanwhile
+        # (SQLite cannot upgrade a stale snapshot); IMMEDIATE waits busy_timeout for its turn
+        # instead, so concurrent deliveries of one request queue up rather than fail.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

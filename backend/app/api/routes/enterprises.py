@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
-from app.api.deps import SessionDep
+from app.api.deps import ChatUserDep, SessionDep
 from app.schemas import (
-    CHANNEL_PATTERN,
     CategoryCount,
     CreditSummaryPublic,
     EnterprisePublic,
@@ -31,11 +30,12 @@ router = APIRouter(prefix="/enterprises", tags=["信用自查"])
 )
 def get_credit_summary(
     enterprise_id: Annotated[int, Path(ge=1, description="平台企业编号")],
-    channel: Annotated[str, Query(pattern=CHANNEL_PATTERN, description="会话渠道")],
-    user_id: Annotated[str, Query(min_length=1, max_length=128, description="渠道内的用户标识")],
+    chat_user: ChatUserDep,
     session: SessionDep,
 ) -> CreditSummaryPublic:
-    enterprise = require_bound_enterprise(session, enterprise_id, channel, user_id)
+    enterprise = require_bound_enterprise(
+        session, enterprise_id, chat_user.channel, chat_user.user_id
+    )
     summary = credit_summary(session, enterprise)
     evaluation = summary.evaluation
     return CreditSummaryPublic(

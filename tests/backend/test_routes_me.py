@@ -11,7 +11,9 @@ BindFn = Callable[..., httpx.Response]
 
 
 def _items(client: TestClient, channel: str, user_id: str) -> list[dict]:
-    response = client.get(f"/api/v1/chat-users/{channel}/{user_id}/enterprises")
+    response = client.get(
+        "/api/v1/me/enterprises", headers={"X-Chat-Channel": channel, "X-Chat-User-Id": user_id}
+    )
     assert response.status_code == 200
     return response.json()["items"]
 
@@ -40,6 +42,14 @@ def test_user_sees_only_own_enterprises(
 
 
 def test_bad_channel_is_invalid_input(client: TestClient) -> None:
-    response = client.get("/api/v1/chat-users/WeChat!/oAlice/enterprises")
+    response = client.get(
+        "/api/v1/me/enterprises", headers={"X-Chat-Channel": "WeChat!", "X-Chat-User-Id": "oAlice"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+
+
+def test_missing_chat_user_is_invalid_input(client: TestClient) -> None:
+    response = client.get("/api/v1/me/enterprises")
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
