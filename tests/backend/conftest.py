@@ -33,7 +33,10 @@ from app.seed import DEMO_ENTERPRISES, DemoEnterprise, seed_city
 BACKEND_DIR = Path(__file__).resolve().parents[2] / "backend"
 ALEMBIC_INI = BACKEND_DIR / "alembic.ini"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_SCHEMA = "backend_tests"
+# Per test run: several runs (developers, CI, helpers) may share one PostgreSQL database.
+RUN_SUFFIX = f"{os.getpid()}"
+PG_SCHEMA = f"backend_tests_{RUN_SUFFIX}"
+_schemas_made: set[str] = set()
 TEST_TOKEN = "test-service-token"
 # Records are dated relative to this day, so assertions about dates never drift.
 AS_OF = date(2026, 6, 30)
@@ -75,7 +78,21 @@ def postgres_engine(schema: str) -> Engine:
     with engine.begin() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    _schemas_made.add(schema)
     return engine
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schemas() -> Iterator[None]:
+    """Leaves the shared PostgreSQL database as it was once the run ends."""
+    yield
+    if not _schemas_made:
+        return
+    engine = create_db_engine(postgres_url())
+    with engine.begin() as connection:
+        for schema in _schemas_made:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 def sqlite_engine(directory: Path) -> Engine:

@@ -11,12 +11,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import BACKENDS, alembic_config, make_empty_engine
+from conftest import BACKENDS, RUN_SUFFIX, alembic_config, make_empty_engine
 from sqlalchemy import Engine, inspect
 
 from app.models import Base
 
-MIGRATION_SCHEMA = "backend_tests_migrations"
+MIGRATION_SCHEMA = f"backend_tests_migrations_{RUN_SUFFIX}"
 
 
 def test_single_head() -> None:
