@@ -95,3 +95,14 @@ def get_chat_user(
 
 
 ChatUserDep = Annotated[ChatUserRef, Depends(get_chat_user)]
+
+
+IdempotencyKeyDep = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=128,
+        description="幂等键：同一业务请求重试时携带相同的值，服务端只创建一次并返回首次结果",
+    ),
+]

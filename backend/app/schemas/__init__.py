@@ -1,4 +1,7 @@
-"""API shapes. `XCreate` is what a caller sends, `XPublic` what it gets back."""
+"""API shapes. `XCreate` is what a caller sends, `XPublic` what it gets back.
+
+This module holds the shapes shared across areas; each area adds its own module beside it
+(app/schemas/<area>.py)."""
 
 from __future__ import annotations
 
