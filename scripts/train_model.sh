@@ -27,4 +27,7 @@ else
   cp "models/$name.tar.gz" "$cache_dir/$name.tar.gz.tmp" && mv "$cache_dir/$name.tar.gz.tmp" "$cache_dir/$name.tar.gz"
 fi
 ln -sfn "$name.tar.gz" models/current.tar.gz
+# Older models stay in the cache (the newest five), not in the checkout.
+find models -maxdepth 1 -name 'xinyidai-*.tar.gz' ! -name "$name.tar.gz" -delete
+ls -t "$cache_dir"/xinyidai-*.tar.gz 2>/dev/null | tail -n +6 | xargs -r rm -f
 echo "models/current.tar.gz"
