@@ -19,7 +19,7 @@ USER root
 # What the custom channels need beyond the base image, at the versions of requirements/bot.lock.txt
 # (the lock is the constraint file, so the versions are never written twice). jieba is already in
 # the -full image; naming it makes pip confirm the locked version.
-ARG BOT_PACKAGES="wechatpy[cryptography] httpx jieba"
+ARG BOT_PACKAGES="wechatpy[cryptography] httpx jieba opencc"
 COPY requirements/bot.lock.txt /opt/xinyidai/bot.lock.txt
 RUN set -f \
  && pip install --no-cache-dir --constraint /opt/xinyidai/bot.lock.txt ${BOT_PACKAGES} \
