@@ -112,3 +112,54 @@ class EnterpriseTag(StrEnum):
     HIGH_TECH = "高新技术企业"
     TECH_SME = "科技型中小企业"
     DIGITAL = "智改数转"
+
+
+class DataCategory(StrEnum):
+    """授权共享的非公开数据类别: what an enterprise's authorization can open to an institution.
+    Each maps to the non-public credit-record categories it covers (DATA_CATEGORY_RECORDS)."""
+
+    TAX = "纳税"
+    SOCIAL_INSURANCE = "社保"
+    HOUSING_FUND = "公积金"
+    UTILITIES = "水电气"
+    REAL_ESTATE = "不动产"
+    IMPORT_EXPORT = "进出口"
+    INTELLECTUAL_PROPERTY = "知识产权"
+    RESEARCH = "科技研发"
+
+
+DATA_CATEGORY_RECORDS: dict[DataCategory, tuple[CreditCategory, ...]] = {
+    DataCategory.TAX: (CreditCategory.TAX_CREDIT_GRADE,),
+    DataCategory.SOCIAL_INSURANCE: (CreditCategory.SOCIAL_INSURANCE_ARREARS,),
+    DataCategory.HOUSING_FUND: (CreditCategory.HOUSING_FUND_ARREARS,),
+    DataCategory.UTILITIES: (CreditCategory.UTILITY_ARREARS,),
+    DataCategory.REAL_ESTATE: (CreditCategory.REAL_ESTATE,),
+    DataCategory.IMPORT_EXPORT: (CreditCategory.IMPORT_EXPORT,),
+    DataCategory.INTELLECTUAL_PROPERTY: (CreditCategory.INTELLECTUAL_PROPERTY,),
+    DataCategory.RESEARCH: (CreditCategory.RESEARCH,),
+}
+
+
+class AuthorizationStatus(StrEnum):
+    ACTIVE = "有效"
+    REVOKED = "已撤回"
+    EXPIRED = "已过期"
+
+
+class ApplicationStatus(StrEnum):
+    """产品申请 status: 已提交 → 机构受理 → 已审批/未通过 → 已放款 (only after 已审批)."""
+
+    SUBMITTED = "已提交"
+    ACCEPTED = "机构受理"
+    APPROVED = "已审批"
+    REJECTED = "未通过"
+    DISBURSED = "已放款"
+
+    @property
+    def is_active(self) -> bool:
+        """An active application blocks a second one for the same product."""
+        return self in (
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.ACCEPTED,
+            ApplicationStatus.APPROVED,
+        )

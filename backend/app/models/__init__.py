@@ -1,6 +1,8 @@
 """Every table, importable from one place (Alembic's autogenerate reads Base.metadata from here)."""
 
+from app.models.applications import Application, ApplicationNumberCounter, ApplicationStatusChange
 from app.models.audit import AuditEntry
+from app.models.authorization import Authorization, InstitutionCredential
 from app.models.base import Base, TimestampMixin, utcnow
 from app.models.idempotency import IdempotencyRecord
 from app.models.registry import (
@@ -15,7 +17,11 @@ from app.models.registry import (
 )
 
 __all__ = [
+    "Application",
+    "ApplicationNumberCounter",
+    "ApplicationStatusChange",
     "AuditEntry",
+    "Authorization",
     "Base",
     "Binding",
     "ChatUser",
@@ -24,6 +30,7 @@ __all__ = [
     "Enterprise",
     "IdempotencyRecord",
     "Institution",
+    "InstitutionCredential",
     "Product",
     "RegistryEntity",
     "TimestampMixin",
