@@ -15,6 +15,15 @@ from app.models.registry import (
     Product,
     RegistryEntity,
 )
+from app.models.tickets import (
+    Notification,
+    ObjectionReason,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketSequence,
+    TicketStatus,
+)
 
 __all__ = [
     "Application",
@@ -31,8 +40,15 @@ __all__ = [
     "IdempotencyRecord",
     "Institution",
     "InstitutionCredential",
+    "Notification",
+    "ObjectionReason",
     "Product",
     "RegistryEntity",
+    "Ticket",
+    "TicketEvent",
+    "TicketKind",
+    "TicketSequence",
+    "TicketStatus",
     "TimestampMixin",
     "utcnow",
 ]

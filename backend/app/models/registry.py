@@ -3,7 +3,7 @@ and products, and the credit records the platform holds."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -154,6 +154,8 @@ class CreditRecord(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(
         String(10), default=RecordStatus.NORMAL.value, comment="正常/异议处理中"
     )
+    corrected_at: Mapped[datetime | None] = mapped_column(comment="异议核实后更正的时间")
+    repaired_at: Mapped[datetime | None] = mapped_column(comment="信用修复完成的时间")
 
 
 class CreditEvaluation(TimestampMixin, Base):
