@@ -53,6 +53,9 @@ FIELD_LABELS: dict[str, str] = {
     "person_name": "姓名",
     "role": "身份",
     "enterprise_id": "企业编号",
+    "amount": "贷款金额",
+    "term_months": "贷款期限",
+    "purpose": "贷款用途",
 }
 
 

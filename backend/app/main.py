@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "会话用户", "description": "会话用户与其绑定的企业"},
             {"name": "实名注册", "description": "市场主体登记核验与绑定"},
             {"name": "信用自查", "description": "企业查询自身信用信息"},
+            {"name": "产品匹配", "description": "信贷产品目录与按融资需求匹配产品"},
         ],
     )
     app.state.settings = settings
