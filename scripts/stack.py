@@ -6,6 +6,7 @@ processes. Standard library only, so it runs under either environment.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import signal
@@ -63,8 +64,10 @@ def services(
     model_path: Path,
     service_token: str = "dev-service-token",
     extra_env: dict[str, str] | None = None,
+    state_dir: Path = ROOT / "var",
 ) -> list[Service]:
-    """The three services of the embedded default profile (SQLite, in-memory tracker store)."""
+    """The three services of the embedded default profile: SQLite for the backend's data and for
+    Rasa's conversations (under `state_dir`), in-memory lock store."""
     shared = {
         "SERVICE_TOKEN": service_token,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -122,9 +125,26 @@ def services(
             ],
             # /status answers only once the model is loaded, so "healthy" means ready to chat.
             health_url=f"{rasa_url(ports)}/status",
-            env={**shared, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports.actions}/webhook"},
+            env={
+                **shared,
+                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports.actions}/webhook",
+                "RASA_TRACKER_DB": str(state_dir / "rasa-tracker.db"),
+                "TRACKER_ENCRYPTION_KEY": tracker_key(state_dir),
+            },
         ),
     ]
+
+
+def tracker_key(state_dir: Path) -> str:
+    """The development Fernet key for the tracker store, made once per state directory."""
+    if key := os.environ.get("TRACKER_ENCRYPTION_KEY"):
+        return key
+    path = state_dir / "tracker.key"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def is_healthy(url: str) -> bool:
@@ -256,13 +276,15 @@ def main(argv: list[str]) -> int:
     if not model.exists():
         print("没有找到训练好的模型：请先运行 make model（make run 会自动完成）。", file=sys.stderr)
         return 1
-    log_dir = ROOT / "var" / "logs"
+    state_dir = Path(os.environ.get("XINYIDAI_STATE_DIR", ROOT / "var"))
+    log_dir = state_dir / "logs"
     stack = Stack(
         services(
             ports,
             database_url,
             model.resolve(),
             service_token=os.environ.get("SERVICE_TOKEN", "dev-service-token"),
+            state_dir=state_dir,
         ),
         log_dir,
     )
@@ -270,7 +292,7 @@ def main(argv: list[str]) -> int:
     # Set both handlers explicitly: a shell may start us with SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"==> 启动三个服务（日志在 {log_dir.relative_to(ROOT)}/）", flush=True)
+    print(f"==> 启动三个服务（日志在 {log_dir}/）", flush=True)
     try:
         stack.start()
         stack.wait_healthy(timeout=300, progress=True)

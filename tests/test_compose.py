@@ -554,7 +554,9 @@ def endpoints() -> dict[str, Any]:
 
 def test_endpoints_use_postgresql_tracker_store_and_redis_lock_store() -> None:
     tracker = endpoints()["tracker_store"]
-    assert tracker["type"] == "sql"
+    # Rasa's SQL tracker store, subclassed only to seal personal data (bot/tracker_store.py).
+    assert tracker["type"] == "bot.tracker_store.ProtectedSQLTrackerStore"
+    assert (ROOT / "bot" / "tracker_store.py").is_file()
     assert tracker["dialect"] == "postgresql"
     for key in ("url", "db", "username", "password"):
         assert RASA_VARIABLE.fullmatch(str(tracker[key])), f"tracker_store.{key}: {tracker[key]}"

@@ -34,13 +34,21 @@ class LiveStack:
 
 
 @pytest.fixture(scope="session")
-def live_stack(demo_database_url: str) -> Iterator[LiveStack]:
+def live_stack(
+    demo_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
     model = ROOT / "models" / "current.tar.gz"
     if not model.exists():
         pytest.fail("没有训练好的模型 models/current.tar.gz：请先运行 make model")
     ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
     with Stack(
-        services(ports, demo_database_url, model.resolve()), ARTIFACTS / "e2e-logs"
+        services(
+            ports,
+            demo_database_url,
+            model.resolve(),
+            state_dir=tmp_path_factory.mktemp("rasa-state"),
+        ),
+        ARTIFACTS / "e2e-logs",
     ) as stack:
         stack.wait_healthy(timeout=300)
         yield LiveStack(stack, backend_url(ports), rasa_url(ports))

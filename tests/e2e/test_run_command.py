@@ -22,9 +22,14 @@ def listening(port: int) -> bool:
         return False
 
 
-def test_run_prints_the_urls_and_ctrl_c_stops_all_three(demo_database_url: str):
+def test_run_prints_the_urls_and_ctrl_c_stops_all_three(demo_database_url: str, tmp_path):
     ports = {"BACKEND_PORT": free_port(), "ACTIONS_PORT": free_port(), "RASA_PORT": free_port()}
-    env = {**os.environ, "DATABASE_URL": demo_database_url, **{k: str(v) for k, v in ports.items()}}
+    env = {
+        **os.environ,
+        "DATABASE_URL": demo_database_url,
+        "XINYIDAI_STATE_DIR": str(tmp_path),
+        **{k: str(v) for k, v in ports.items()},
+    }
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "stack.py")],
         env=env,
