@@ -60,6 +60,52 @@ class ActionSessionStart(Action):
         return [*events, ActionExecuted("action_listen")]
 
 
+# How each intent is offered back to a user when the NLU is unsure ("您是想…吗").
+INTENT_LABELS: dict[str, str] = {
+    "register": "实名注册企业",
+    "authorize": "授权共享信用信息",
+    "revoke_authorization": "撤回授权",
+    "query_authorization": "查看我的授权",
+    "credit_check": "信用自查",
+    "file_objection": "对信用记录提出异议",
+    "credit_repair": "申请信用修复",
+    "query_progress": "查询办理进度",
+    "ask_products": "了解贷款产品",
+    "apply_product": "申请贷款产品",
+    "faq": "咨询政策问题",
+    "human_handoff": "转人工服务",
+    "help": "看看能办什么",
+}
+CLARIFY_CHOICES = 3
+
+
+class ActionClarifyIntent(Action):
+    """Low NLU confidence: offer the likeliest jobs as buttons instead of guessing."""
+
+    def name(self) -> str:
+        return "action_clarify_intent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        choices = [entry["name"] for entry in ranking if entry.get("name") in INTENT_LABELS][
+            :CLARIFY_CHOICES
+        ]
+        if not choices:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        labels = "、".join(f"“{INTENT_LABELS[name]}”" for name in choices)
+        dispatcher.utter_message(
+            text=f"抱歉，我不太确定您的意思。您是想{labels}吗？请点选，或换个说法告诉我。",
+            buttons=[
+                *({"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in choices),
+                {"title": "都不是", "payload": "/out_of_scope"},
+            ],
+        )
+        return []
+
+
 class ActionHumanHandoff(Action):
     def name(self) -> str:
         return "action_human_handoff"
