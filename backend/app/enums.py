@@ -163,3 +163,10 @@ class ApplicationStatus(StrEnum):
             ApplicationStatus.ACCEPTED,
             ApplicationStatus.APPROVED,
         )
+
+
+class StaffRole(StrEnum):
+    """Platform staff: hotline agents (热线坐席) and administrators, who also run events."""
+
+    AGENT = "坐席"
+    ADMIN = "管理员"

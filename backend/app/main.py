@@ -9,7 +9,7 @@ import structlog
 from fastapi import Depends, FastAPI
 
 from app.api.deps import require_service_token
-from app.api.main import api_router
+from app.api.main import api_router, staff_api_router
 from app.api.routes import health
 from app.city import load_city
 from app.core.config import Settings, get_settings
@@ -25,7 +25,8 @@ DESCRIPTION = """
 信易贷助手后端：为城市融资信用服务平台的对话助手（Rasa 动作服务器等）提供实名注册、
 信用自查等数据与规则服务。
 
-`/api/v1` 下的接口都需要 `Authorization: Bearer <服务令牌>`。出错时统一返回
+`/api/v1` 下的接口都需要 `Authorization: Bearer <服务令牌>`；坐席与推广活动接口例外，
+使用坐席登录取得的 `Authorization: Bearer <坐席令牌>`。出错时统一返回
 `{"code": "...", "message": "中文说明"}`，`code` 供程序判断，`message` 可直接展示给用户。
 """
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "会话用户", "description": "会话用户与其绑定的企业"},
             {"name": "实名注册", "description": "市场主体登记核验与绑定"},
             {"name": "信用自查", "description": "企业查询自身信用信息"},
+            {"name": "坐席", "description": "坐席登录与账号（使用坐席令牌，而非服务令牌）"},
             {"name": "产品匹配", "description": "信贷产品目录与按融资需求匹配产品"},
         ],
     )
@@ -70,6 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require_service_token)],
         responses={
             401: {"model": ErrorPublic, "description": "unauthorized：缺少或无效的服务令牌"},
+            422: {"model": ErrorPublic, "description": "invalid_input：请求参数有误"},
+        },
+    )
+    # Staff routes authenticate each request with a staff token (StaffDep) instead.
+    app.include_router(
+        staff_api_router,
+        prefix=API_PREFIX,
+        responses={
+            401: {"model": ErrorPublic, "description": "staff_session_invalid：坐席未登录或已失效"},
             422: {"model": ErrorPublic, "description": "invalid_input：请求参数有误"},
         },
     )

@@ -203,3 +203,34 @@ def bind(client: TestClient) -> BindFn:
         return client.post("/api/v1/bindings", json=body)
 
     return _bind
+
+
+StaffHeadersFn = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def staff_headers(client: TestClient, session: Session) -> StaffHeadersFn:
+    """Creates a staff account (坐席 unless `role=` says otherwise), signs it in through
+    POST /api/v1/staff/sessions and returns the headers that act as it (staff token, no service
+    token)."""
+    from app.enums import StaffRole
+    from app.services.staff import create_staff_user
+
+    def _headers(role: str = "坐席", username: str | None = None) -> dict[str, str]:
+        username = username or f"staff-{StaffRole(role).name.lower()}"
+        password = f"{username}-password"
+        create_staff_user(
+            session,
+            username=username,
+            display_name=f"测试{role}",
+            role=StaffRole(role),
+            password=password,
+        )
+        session.commit()
+        response = client.post(
+            "/api/v1/staff/sessions", json={"username": username, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    return _headers

@@ -73,6 +73,15 @@ def test_seed_reports_progress_and_demo_enterprises(seeded: tuple[Engine, str]) 
         assert demo.uscc in output
 
 
+def test_seed_prints_the_demo_staff_accounts(seeded: tuple[Engine, str]) -> None:
+    _, output = seeded
+    for username, password in (
+        ("demo-agent", "demo-agent-2026"),
+        ("demo-admin", "demo-admin-2026"),
+    ):
+        assert f"登录名 {username}  口令 {password}" in output
+
+
 def test_second_run_changes_nothing(seeded: tuple[Engine, str]) -> None:
     engine, _ = seeded
     before = _snapshot(engine)

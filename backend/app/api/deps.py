@@ -1,10 +1,12 @@
-"""Request dependencies: the database session, the service-token guard and the city."""
+"""Request dependencies: the database session, the service-token guard, the city, the clock, and
+the staff-token guard with its role checks."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -13,8 +15,11 @@ from sqlalchemy.orm import Session
 
 from app.city import CityConfig
 from app.core.config import Settings
+from app.enums import StaffRole
 from app.errors import AppError
+from app.models import StaffSession, StaffUser, utcnow
 from app.schemas import CHANNEL_PATTERN
+from app.services import staff as staff_service
 from app.services.audit import Actor
 
 
@@ -106,3 +111,60 @@ IdempotencyKeyDep = Annotated[
         description="幂等键：同一业务请求重试时携带相同的值，服务端只创建一次并返回首次结果",
     ),
 ]
+
+
+def get_now() -> datetime:
+    """The request's clock. Tests override this dependency to run rules at a fixed time."""
+    return utcnow()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+_staff_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="坐席令牌",
+    description="坐席登录（POST /api/v1/staff/sessions）取得的 Bearer 令牌",
+)
+
+
+def get_staff_session(
+    session: SessionDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_staff_bearer)],
+) -> StaffSession:
+    if credentials is None:
+        raise staff_service.session_invalid()
+    return staff_service.resolve_session(session, credentials.credentials, now=now)
+
+
+StaffSessionDep = Annotated[StaffSession, Depends(get_staff_session)]
+
+
+def get_staff_user(staff_session: StaffSessionDep) -> StaffUser:
+    return staff_session.staff_user
+
+
+# The signed-in staff account (Bearer staff token); expired, revoked or unknown → 401
+# staff_session_invalid. Routes using it are mounted on `staff_api_router` (app/api/main.py),
+# which does not take the service token.
+StaffDep = Annotated[StaffUser, Depends(get_staff_user)]
+
+
+def require_staff_role(*roles: StaffRole) -> Callable[..., StaffUser]:
+    """A dependency admitting only staff with one of `roles` (403 forbidden_role otherwise):
+    `admin: Annotated[StaffUser, Depends(require_staff_role(StaffRole.ADMIN))]`."""
+    allowed = tuple(StaffRole(role) for role in roles)
+    if not allowed:
+        raise ValueError("require_staff_role needs at least one role")
+
+    def _require(staff: StaffDep) -> StaffUser:
+        if staff.role not in allowed:
+            raise AppError(
+                "forbidden_role",
+                f"您的账号角色（{staff.role}）无权进行此操作，"
+                f"需要{'或'.join(role.value for role in allowed)}角色。",
+                403,
+            )
+        return staff
+
+    return _require

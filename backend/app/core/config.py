@@ -33,6 +33,18 @@ class Settings(BaseSettings):
         description="城市配置文件（YAML）；相对路径按仓库根目录解析",
     )
 
+    staff_session_hours: int = Field(
+        default=8, ge=1, le=72, description="坐席登录令牌的有效时长（小时）"
+    )
+    sms_provider: str = Field(
+        default="dev_outbox",
+        min_length=1,
+        description=(
+            "短信通道：dev_outbox（开发用发件箱，写入 sms_outbox 表，可由开发接口读取）"
+            "或实现 SmsProvider 的类的导入路径 package.module:Class"
+        ),
+    )
+
     @field_validator("city_config")
     @classmethod
     def _resolve_city_config(cls, value: Path) -> Path:

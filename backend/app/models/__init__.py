@@ -5,6 +5,14 @@ from app.models.audit import AuditEntry
 from app.models.authorization import Authorization, InstitutionCredential
 from app.models.base import Base, TimestampMixin, utcnow
 from app.models.idempotency import IdempotencyRecord
+from app.models.identity import (
+    Event,
+    Registration,
+    SmsCode,
+    SmsOutboxMessage,
+    StaffSession,
+    StaffUser,
+)
 from app.models.registry import (
     Binding,
     ChatUser,
@@ -37,13 +45,19 @@ __all__ = [
     "CreditEvaluation",
     "CreditRecord",
     "Enterprise",
+    "Event",
     "IdempotencyRecord",
     "Institution",
     "InstitutionCredential",
     "Notification",
     "ObjectionReason",
     "Product",
+    "Registration",
     "RegistryEntity",
+    "SmsCode",
+    "SmsOutboxMessage",
+    "StaffSession",
+    "StaffUser",
     "Ticket",
     "TicketEvent",
     "TicketKind",

@@ -28,6 +28,7 @@ from app.seed.loader import (
     migration_problem,
     seed_city,
 )
+from app.seed.staff import describe_demo_staff, seed_demo_staff
 
 
 def _positive(text: str) -> int:
@@ -80,12 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 1
         with Session(engine) as session:
+            staff = seed_demo_staff(session)
+            session.commit()
             state = loaded_state(session)
             if state is not None:
                 print(
                     f"示范城市「{city.city_name}」已载入（登记主体 {state.entities} 家、"
                     f"机构 {state.institutions} 家、产品 {state.products} 个），本次未做任何更改。"
                 )
+                print("\n".join(describe_demo_staff(staff)))
                 return 0
 
             print(f"载入示范城市「{city.city_name}」到 {target}", flush=True)
@@ -117,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"  {demo.name}  {demo.uscc}  法定代表人/经营者：{demo.legal_representative}（{kind}）"
         )
+    print("\n".join(describe_demo_staff(staff)))
     return 0
 
 

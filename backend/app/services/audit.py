@@ -21,6 +21,10 @@ class Actor:
     def chat_user(cls, channel: str, user_id: str) -> Actor:
         return cls("chat_user", f"{channel}:{user_id}")
 
+    @classmethod
+    def staff(cls, username: str) -> Actor:
+        return cls("staff", username)
+
 
 def record_access(
     session: Session,
