@@ -26,6 +26,10 @@ DATABASE_URL ?= sqlite:///$(CURDIR)/var/xinyidai.db
 export DATABASE_URL
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
+# Data at scale and the benchmark: 200,000 enterprises in a schema of their own (SCALE_SCHEMA).
+SCALE_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+SCALE_SCHEMA ?= xinyidai_scale
+export SCALE_DATABASE_URL SCALE_SCHEMA
 
 RASA_ARGS := --config bot/config.yml --domain bot/domain --data bot/data nlu_data
 
@@ -68,6 +72,10 @@ db: $(BACKEND_VENV)/.synced ## 建库、迁移并载入示范城市
 
 .PHONY: seed
 seed: db ## 同 db：载入示范城市（已载入则跳过）
+
+.PHONY: seed-scale
+seed-scale: $(BACKEND_VENV)/.synced ## 在 PostgreSQL 独立 schema 中载入 20 万家企业（规模测试用）
+	@$(BACKEND_PY) scripts/seed_scale.py
 
 .PHONY: model
 model: $(BOT_VENV)/.synced ## 训练数据或配置变了才重新训练

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from tqdm import tqdm
 
 from app.city import CityConfigError, load_city
 from app.core.config import get_settings
@@ -94,15 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"载入示范城市「{city.city_name}」到 {target}", flush=True)
             started = time.monotonic()
-            report = seed_city(
-                session,
-                city,
-                enterprises=args.enterprises,
-                seed=args.seed,
-                as_of=args.as_of,
-                batch_size=args.batch_size,
-                progress=lambda message: print(f"  {message}", flush=True),
-            )
+            with tqdm(total=args.enterprises, desc="  登记主体", unit="家", unit_scale=True) as bar:
+                report = seed_city(
+                    session,
+                    city,
+                    enterprises=args.enterprises,
+                    seed=args.seed,
+                    as_of=args.as_of,
+                    batch_size=args.batch_size,
+                    progress=lambda message: tqdm.write(f"  {message}", file=sys.stdout),
+                    on_batch=lambda entities, _records: bar.update(entities),
+                )
+            print(f"  登记主体 {report.entities}/{args.enterprises}，信用记录 {report.records} 条")
             session.commit()
     except SQLAlchemyError as exc:
         print(f"数据库操作失败，未写入任何数据：{exc.__class__.__name__}: {exc}", file=sys.stderr)
