@@ -65,13 +65,26 @@ FIELD_LABELS: dict[str, str] = {
     "amount": "贷款金额",
     "term_months": "贷款期限",
     "purpose": "贷款用途",
+    "consent": "同意确认",
+    "notice_version": "告知书版本",
+    "data_categories": "授权数据类别",
+    "institutions": "授权机构",
+    "period_months": "授权期限（月）",
+    "authorization_id": "授权编号",
+    "category": "信息类别",
+    "product_code": "产品代码",
+    "number": "申请编号",
+    "approved_amount": "审批金额",
+    "approved_rate": "年化利率",
+    "approved_term_months": "审批期限",
 }
 
 
 def _describe(error: dict[str, Any]) -> tuple[str | None, str]:
     """Turn one pydantic error into (field, Chinese sentence)."""
     loc = [part for part in error.get("loc", ()) if part not in ("body", "query", "path")]
-    field = str(loc[-1]) if loc and isinstance(loc[-1], str) else None
+    # The innermost named field: a bad list item ("data_categories", 0) names its list.
+    field = next((part for part in reversed(loc) if isinstance(part, str)), None)
     label = FIELD_LABELS.get(field or "", field or "请求内容")
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}

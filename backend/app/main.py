@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "会话用户", "description": "会话用户与其绑定的企业"},
             {"name": "实名注册", "description": "市场主体登记核验与绑定"},
             {"name": "信用自查", "description": "企业查询自身信用信息"},
+            {"name": "授权", "description": "风险告知、授权共享非公开信用信息、查看与撤回授权"},
             {"name": "坐席", "description": "坐席登录与账号（使用坐席令牌，而非服务令牌）"},
             {"name": "产品匹配", "description": "信贷产品目录与按融资需求匹配产品"},
         ],

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routes import bindings, city, enterprises, me, products, staff
+from app.api.routes import authorizations, bindings, city, enterprises, me, products, staff
 
 # Everything here takes the service token (app/main.py mounts it with require_service_token).
 api_router = APIRouter()
@@ -10,6 +10,7 @@ api_router.include_router(city.router)
 api_router.include_router(me.router)
 api_router.include_router(bindings.router)
 api_router.include_router(enterprises.router)
+api_router.include_router(authorizations.router)
 api_router.include_router(products.router)
 
 # Staff-facing routes take a staff token (StaffDep, app/api/deps.py) instead of the service token.
