@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.enums import CreditCategory
-from app.models import CreditEvaluation, CreditRecord, Enterprise, RegistryEntity
+from app.enums import CreditCategory, DataClass, RecordStatus
+from app.models import Binding, CreditEvaluation, CreditRecord, Enterprise, RegistryEntity
+from app.services.audit import Actor, record_access
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,103 @@ def credit_summary(session: Session, enterprise: Enterprise) -> CreditSummary:
         white_list=entity.white_listed,
         counts=count_by_category(session, entity.id),
     )
+
+
+# ---------------------------------------------------------------- the self-check in detail
+
+SELF_CHECK_PURPOSE = "信用自查"
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category: CreditCategory
+    count: int
+    disputed: int
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    summary: CreditSummary
+    entity: RegistryEntity
+    counts: list[CategoryCount]
+    person_names: tuple[str, ...]
+
+
+def person_names(session: Session, entity: RegistryEntity) -> tuple[str, ...]:
+    """Natural persons whose names may appear in the entity's records and must be masked: the
+    legal representative (an individual business's operator) and everyone bound to its account."""
+    bound = session.scalars(
+        select(Binding.person_name)
+        .join(Enterprise, Enterprise.id == Binding.enterprise_id)
+        .where(Enterprise.registry_entity_id == entity.id)
+    )
+    return tuple(dict.fromkeys([entity.legal_representative, *bound]))
+
+
+def counts_with_disputes(session: Session, registry_entity_id: int) -> list[CategoryCount]:
+    """Every known category, zeros included, with how many of its records are under objection."""
+    disputed = func.sum(case((CreditRecord.status == RecordStatus.DISPUTED.value, 1), else_=0))
+    stmt = (
+        select(CreditRecord.category, func.count(), disputed)
+        .where(CreditRecord.registry_entity_id == registry_entity_id)
+        .group_by(CreditRecord.category)
+    )
+    found = {category: (count, int(d or 0)) for category, count, d in session.execute(stmt)}
+    return [
+        CategoryCount(category, *found.get(category.value, (0, 0))) for category in CreditCategory
+    ]
+
+
+def self_check(session: Session, enterprise: Enterprise, actor: Actor) -> SelfCheck:
+    """The summary for a bound user. It shows counts of non-public categories and an evaluation
+    whose reasons cite the tax grade, so the read is audited like any non-public read; the audit
+    row commits with the read."""
+    summary = credit_summary(session, enterprise)
+    entity = session.get_one(RegistryEntity, enterprise.registry_entity_id)
+    counts = counts_with_disputes(session, entity.id)
+    non_public = [
+        c.category.value
+        for c in counts
+        if c.count and c.category.data_class is DataClass.NON_PUBLIC
+    ]
+    record_access(
+        session,
+        actor,
+        action="read_non_public",
+        subject_type="enterprise",
+        subject_id=enterprise.id,
+        purpose=SELF_CHECK_PURPOSE,
+        details={"view": "credit_summary", "categories": non_public},
+    )
+    session.commit()
+    return SelfCheck(summary, entity, counts, person_names(session, entity))
+
+
+def category_records(
+    session: Session, enterprise: Enterprise, category: CreditCategory, actor: Actor
+) -> tuple[list[CreditRecord], tuple[str, ...]]:
+    """The records of one category, newest first, with the names to mask in them. Reading a
+    non-public category is audited in the same transaction."""
+    entity = session.get_one(RegistryEntity, enterprise.registry_entity_id)
+    records = list(
+        session.scalars(
+            select(CreditRecord)
+            .where(
+                CreditRecord.registry_entity_id == entity.id,
+                CreditRecord.category == category.value,
+            )
+            .order_by(CreditRecord.decided_on.desc(), CreditRecord.id.desc())
+        )
+    )
+    if category.data_class is DataClass.NON_PUBLIC:
+        record_access(
+            session,
+            actor,
+            action="read_non_public",
+            subject_type="enterprise",
+            subject_id=enterprise.id,
+            purpose=SELF_CHECK_PURPOSE,
+            details={"view": "records", "categories": [category.value], "count": len(records)},
+        )
+        session.commit()
+    return records, person_names(session, entity)

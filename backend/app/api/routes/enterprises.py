@@ -2,44 +2,54 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from app.api.deps import ChatUserDep, SessionDep
+from app.enums import CreditCategory, DataClass
 from app.schemas import (
-    CategoryCount,
-    CreditSummaryPublic,
     EnterprisePublic,
     ErrorPublic,
     EvaluationPublic,
 )
-from app.services.credit import credit_summary
+from app.schemas.credit import (
+    CategoryCountPublic,
+    RecordList,
+    SelfCheckSummaryPublic,
+    record_public,
+    registration_public,
+)
+from app.services.credit import category_records, self_check
 from app.services.enterprises import require_bound_enterprise
 
 router = APIRouter(prefix="/enterprises", tags=["信用自查"])
+
+EnterpriseId = Annotated[int, Path(ge=1, description="平台企业编号")]
 
 
 @router.get(
     "/{enterprise_id}/credit-summary",
     summary="信用自查概要",
     description=(
-        "免费查询本企业在平台上的信用信息概要：基础性信用评价（等级与依据）、白名单状态、"
-        "各类信用信息条数（含 0 条的类别）。仅限已绑定该企业的会话用户。"
+        "免费查询本企业在平台上的信用信息概要：登记信息（法定代表人姓名脱敏）、基础性信用评价"
+        "（等级与依据）、白名单状态、各类信用信息条数（含 0 条的类别）及其中“异议处理中”的条数。"
+        "仅限已绑定该企业的会话用户；查询记入审计日志（目的：信用自查）。"
     ),
-    response_model=CreditSummaryPublic,
+    response_model=SelfCheckSummaryPublic,
     responses={403: {"model": ErrorPublic, "description": "not_bound：该用户未绑定此企业"}},
 )
 def get_credit_summary(
-    enterprise_id: Annotated[int, Path(ge=1, description="平台企业编号")],
+    enterprise_id: EnterpriseId,
     chat_user: ChatUserDep,
     session: SessionDep,
-) -> CreditSummaryPublic:
+) -> SelfCheckSummaryPublic:
     enterprise = require_bound_enterprise(
         session, enterprise_id, chat_user.channel, chat_user.user_id
     )
-    summary = credit_summary(session, enterprise)
-    evaluation = summary.evaluation
-    return CreditSummaryPublic(
+    check = self_check(session, enterprise, chat_user.actor)
+    evaluation = check.summary.evaluation
+    return SelfCheckSummaryPublic(
         enterprise=EnterprisePublic.model_validate(enterprise),
+        registration=registration_public(check.entity),
         evaluation=None
         if evaluation is None
         else EvaluationPublic(
@@ -47,6 +57,45 @@ def get_credit_summary(
             reasons=evaluation.reasons,
             evaluated_on=evaluation.evaluated_on,
         ),
-        white_list=summary.white_list,
-        counts=[CategoryCount(category=c, count=n) for c, n in summary.counts.items()],
+        white_list=check.summary.white_list,
+        counts=[
+            CategoryCountPublic(
+                category=c.category,
+                public=c.category.data_class is DataClass.PUBLIC,
+                count=c.count,
+                disputed=c.disputed,
+            )
+            for c in check.counts
+        ],
+    )
+
+
+@router.get(
+    "/{enterprise_id}/records",
+    summary="信用自查：某一类信息的明细",
+    description=(
+        "列出本企业某一类信用信息的全部记录（新的在前），异议处理中的记录标明“异议处理中”；"
+        "身份证号、手机号、自然人姓名均已脱敏。仅限已绑定该企业的会话用户；查看非公开类别"
+        "记入审计日志（目的：信用自查）。"
+    ),
+    response_model=RecordList,
+    responses={403: {"model": ErrorPublic, "description": "not_bound：该用户未绑定此企业"}},
+)
+def list_records(
+    enterprise_id: EnterpriseId,
+    category: Annotated[
+        CreditCategory,
+        Query(description="信息类别，如 行政处罚、纳税信用等级", examples=["行政处罚"]),
+    ],
+    chat_user: ChatUserDep,
+    session: SessionDep,
+) -> RecordList:
+    enterprise = require_bound_enterprise(
+        session, enterprise_id, chat_user.channel, chat_user.user_id
+    )
+    records, names = category_records(session, enterprise, category, chat_user.actor)
+    return RecordList(
+        category=category,
+        public=category.data_class is DataClass.PUBLIC,
+        items=[record_public(r, names) for r in records],
     )
