@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routes import authorizations, bindings, city, enterprises, me, products, staff
+from app.api.routes import (
+    authorizations,
+    bindings,
+    city,
+    enterprises,
+    me,
+    objections,
+    products,
+    staff,
+    tickets,
+)
 
 # Everything here takes the service token (app/main.py mounts it with require_service_token).
 api_router = APIRouter()
@@ -10,9 +20,13 @@ api_router.include_router(city.router)
 api_router.include_router(me.router)
 api_router.include_router(bindings.router)
 api_router.include_router(enterprises.router)
+api_router.include_router(objections.router)
+api_router.include_router(tickets.router)
+api_router.include_router(tickets.notifications_router)
 api_router.include_router(authorizations.router)
 api_router.include_router(products.router)
 
 # Staff-facing routes take a staff token (StaffDep, app/api/deps.py) instead of the service token.
 staff_api_router = APIRouter()
 staff_api_router.include_router(staff.router)
+staff_api_router.include_router(tickets.staff_router)
