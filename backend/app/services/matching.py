@@ -16,18 +16,22 @@ Products it does not qualify for follow, fewest unmet conditions first.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.city import EligibilityRules
 from app.enums import CreditCategory, EvaluationGrade, GuaranteeType, TaxCreditGrade
-from app.models import CreditRecord, Enterprise, Product, RegistryEntity
+from app.models import CreditEvaluation, CreditRecord, Enterprise, Product, RegistryEntity
 from app.services.audit import Actor, record_access
-from app.services.credit import latest_evaluation
+
+G = TypeVar("G", TaxCreditGrade, EvaluationGrade)
 
 GUARANTEE_ORDER = {
     GuaranteeType.CREDIT.value: 0,
@@ -153,8 +157,8 @@ class MatchResult:
 
 
 # ---------------------------------------------------------------------------- reading the facts
-def latest_tax_credit_grade(session: Session, registry_entity_id: int) -> TaxCreditGrade | None:
-    stmt = (
+def _latest_tax_grade_value(registry_entity_id: Any) -> Any:
+    return (
         select(CreditRecord.value)
         .where(
             CreditRecord.registry_entity_id == registry_entity_id,
@@ -164,25 +168,52 @@ def latest_tax_credit_grade(session: Session, registry_entity_id: int) -> TaxCre
         .order_by(CreditRecord.decided_on.desc(), CreditRecord.id.desc())
         .limit(1)
     )
-    value = session.scalar(stmt)
+
+
+def _grade(enum: type[G], value: str | None) -> G | None:
     try:
-        return None if value is None else TaxCreditGrade(value)
+        return None if value is None else enum(value)
     except ValueError:  # a value the rules do not know counts as no grade on file
         return None
 
 
+def latest_tax_credit_grade(session: Session, registry_entity_id: int) -> TaxCreditGrade | None:
+    return _grade(TaxCreditGrade, session.scalar(_latest_tax_grade_value(registry_entity_id)))
+
+
 def enterprise_facts(session: Session, enterprise: Enterprise) -> EnterpriseFacts:
-    entity = session.get_one(RegistryEntity, enterprise.registry_entity_id)
-    evaluation = latest_evaluation(session, entity.id)
+    """The registry facts, the latest evaluation grade and the latest tax credit grade, in one
+    round trip (both "latest" lookups are index scans on the entity)."""
+    evaluation = (
+        select(CreditEvaluation.grade)
+        .where(CreditEvaluation.registry_entity_id == RegistryEntity.id)
+        .order_by(CreditEvaluation.evaluated_on.desc(), CreditEvaluation.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    tax = _latest_tax_grade_value(RegistryEntity.id).scalar_subquery()
+    row = session.execute(
+        select(
+            RegistryEntity.established_on,
+            RegistryEntity.industry,
+            RegistryEntity.scale,
+            RegistryEntity.uscc,
+            RegistryEntity.tags,
+            RegistryEntity.white_listed,
+            evaluation,
+            tax,
+        ).where(RegistryEntity.id == enterprise.registry_entity_id)
+    ).one()
+    established_on, industry, scale, uscc, tags, white_listed, evaluation_grade, tax_grade = row
     return EnterpriseFacts(
-        established_on=entity.established_on,
-        industry=entity.industry,
-        scale=entity.scale,
-        is_individual_business=entity.is_individual_business,
-        tags=tuple(entity.tags or ()),
-        white_listed=entity.white_listed,
-        tax_credit_grade=latest_tax_credit_grade(session, entity.id),
-        evaluation_grade=None if evaluation is None else EvaluationGrade(evaluation.grade),
+        established_on=established_on,
+        industry=industry,
+        scale=scale,
+        is_individual_business=uscc.startswith("92"),
+        tags=tuple(tags or ()),
+        white_listed=white_listed,
+        tax_credit_grade=_grade(TaxCreditGrade, tax_grade),
+        evaluation_grade=_grade(EvaluationGrade, evaluation_grade),
     )
 
 
@@ -201,6 +232,24 @@ def list_products(session: Session) -> list[Product]:
 def amount_text(value: Decimal | int) -> str:
     """50 → "50", 12.50 → "12.5" (万元 as people say them)."""
     return format(Decimal(value).normalize(), "f")
+
+
+@lru_cache(maxsize=256)
+def _rules_from_json(eligibility: str) -> EligibilityRules:
+    return EligibilityRules.model_validate_json(eligibility)
+
+
+def product_rules(product: Product) -> EligibilityRules:
+    """The product's rules, parsed once per distinct rule set (they are the same on every
+    request; parsing them per request was a measurable share of a match)."""
+    return _rules_from_json(json.dumps(product.eligibility or {}, sort_keys=True))
+
+
+# Best first, per scale (`TaxCreditGrade.rank` walks the enum on every call). Kept apart because
+# the two scales share letters and StrEnum members equal to the same string hash alike.
+_RANK: dict[type, dict[str, int]] = {
+    enum: {g.value: i for i, g in enumerate(enum)} for enum in (TaxCreditGrade, EvaluationGrade)
+}
 
 
 def _range(low: int, high: int) -> str:
@@ -249,9 +298,10 @@ def _grade_check(
 ) -> tuple[bool, str]:
     if actual is None:
         return False, f"{missing}（要求 {required.value} 级及以上）"
-    if actual.rank < required.rank:
+    ranks = _RANK[type(required)]
+    if ranks[actual.value] < ranks[required.value]:
         return True, f"您的{label} {actual.value} 高于要求的 {required.value}"
-    if actual.rank == required.rank:
+    if ranks[actual.value] == ranks[required.value]:
         return True, f"您的{label} {actual.value} 达到要求的 {required.value}"
     return False, f"{label}须 {required.value} 级及以上，您目前为 {actual.value} 级"
 
@@ -261,7 +311,7 @@ def evaluate_product(
 ) -> ProductMatch:
     """Every rule of the product against the facts and the need: what holds goes to `reasons`,
     what fails to `unmet` (all of them, so the user sees the whole gap at once)."""
-    rules = EligibilityRules.model_validate(product.eligibility or {})
+    rules = product_rules(product)
     match = ProductMatch(product)
     ok, bad = match.reasons.append, match.unmet.append
 

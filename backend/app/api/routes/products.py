@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Path
 
 from app.api.deps import ChatUserDep, SessionDep
-from app.city import EligibilityRules
 from app.models import Product
 from app.schemas import EnterprisePublic, ErrorPublic, InstitutionBrief
 from app.schemas.products import (
@@ -22,7 +21,13 @@ from app.schemas.products import (
     ProductPublic,
 )
 from app.services.enterprises import require_bound_enterprise
-from app.services.matching import Need, list_products, match_products, rules_text
+from app.services.matching import (
+    Need,
+    list_products,
+    match_products,
+    product_rules,
+    rules_text,
+)
 
 router = APIRouter(tags=["产品匹配"])
 
@@ -39,7 +44,7 @@ TodayDep = Annotated[date, Depends(today_in_china)]
 
 
 def product_public(product: Product) -> ProductPublic:
-    rules = EligibilityRules.model_validate(product.eligibility or {})
+    rules = product_rules(product)
     return ProductPublic(
         id=product.id,
         code=product.code,
