@@ -113,6 +113,13 @@ test-bot: $(BOT_VENV)/.synced $(BACKEND_VENV)/.synced ## 训练数据检查与�
 test-e2e: venvs model ## 启动三个真实服务做端到端对话测试
 	$(BACKEND_VENV)/bin/pytest tests/e2e
 
+.PHONY: bench-backend
+bench-backend: $(BACKEND_VENV)/.synced ## 后端性能基准：20 万家企业上的自查、匹配与注册写入
+	@$(BACKEND_PY) scripts/bench_backend.py
+
+.PHONY: bench
+bench: bench-backend ## 全部性能基准（目前为后端）
+
 .PHONY: test
 test: venvs lint validate test-backend test-bot test-e2e ## 安装所需并运行全部测试
 	@echo "全部测试通过 / all tests passed"

@@ -1,0 +1,539 @@
+"""Backend benchmark (`make bench-backend`): a script that prints figures, not a test.
+
+Against the 200,000-enterprise PostgreSQL schema (`make seed-scale` runs first if it is not
+loaded) it starts the backend with uvicorn on a free port, binds a sample of chat users to
+enterprises (inserted directly, as completed registrations leave them), and drives the API with an
+asyncio httpx load generator:
+
+- 信用自查概要  GET  /api/v1/enterprises/{id}/credit-summary
+- 产品匹配      POST /api/v1/enterprises/{id}/product-matches
+- 实名注册      the bot's way when the backend offers it: POST /api/v1/registrations/sms-codes,
+  the code from GET /api/v1/dev/sms-outbox, POST /api/v1/registrations (one registration = three
+  calls, each a new chat user and phone); else POST /api/v1/bindings
+
+each at 1 and at 50 closed-loop clients (every client sends its next request as soon as the answer
+arrives), plus the self-check open-loop at a fixed arrival rate with at most 50 connections
+(latency counted from the scheduled send time, so queueing is not hidden). Prints a Markdown table
+of p50, p95, p99, throughput and errors. Target: self-check p95 ≤ 50 ms at 50 clients, 0 errors.
+
+Rows the benchmark adds (bench* chat users, their bindings, registrations, audit entries) stay in
+the scale schema; a rerun reuses the sample bindings and registers new users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKEND_DIR = ROOT / "backend"
+sys.path.insert(0, str(BACKEND_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import seed_scale  # noqa: E402
+from sqlalchemy import Engine, func, select  # noqa: E402
+from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.core.db import create_db_engine  # noqa: E402
+from app.enums import BindingRole  # noqa: E402
+from app.models import Binding, ChatUser, CreditRecord, Enterprise, RegistryEntity  # noqa: E402
+from app.seed import loaded_state, migration_problem  # noqa: E402
+
+TOKEN = "bench-service-token"
+BENCH_CHANNEL = "bench"
+REGISTER_CHANNEL = "benchreg"
+SCALE_ENTERPRISES = seed_scale.DEFAULT_ENTERPRISES
+DEFAULT_WORKERS = 2
+WORKERS_NOTE = (
+    "本机 2 核且 CPU 是瓶颈：1 个 worker 只用得上一核；3–4 个 worker 与压测客户端、"
+    "PostgreSQL 争抢同样的两核，吞吐不再增加而排队与切换拉长尾延迟（--sweep-workers 可复测）"
+)
+
+
+# ---------------------------------------------------------------------------- setup
+def ensure_scale_data(engine: Engine) -> tuple[int, int]:
+    """(entities, records) of the scale schema, running seed-scale first when it is missing."""
+    try:
+        with Session(engine) as session:
+            state = None if migration_problem(engine) else loaded_state(session)
+    except Exception:  # an absent schema or database: seed-scale explains
+        state = None
+    if state is None or state.entities < SCALE_ENTERPRISES:
+        print("==> 规模数据未就绪，先运行 seed-scale", flush=True)
+        seed_scale.seed_scale()
+    with Session(engine) as session:
+        entities = session.scalar(select(func.count()).select_from(RegistryEntity)) or 0
+        records = session.scalar(select(func.count()).select_from(CreditRecord)) or 0
+    return entities, records
+
+
+def _sample_ids(session: Session, size: int, seed: int) -> list[int]:
+    ids = session.scalars(select(RegistryEntity.id).order_by(RegistryEntity.id)).all()
+    return random.Random(seed).sample(list(ids), size)
+
+
+def bind_sample(engine: Engine, size: int, seed: int = 7) -> list[tuple[str, int]]:
+    """Binds chat users bench-00000… to a fixed random sample of registry entities, as completed
+    registrations leave them (inserted directly: registration is measured on its own). Returns
+    (user id, enterprise id) pairs."""
+    with Session(engine) as session:
+        sample = _sample_ids(session, size, seed)
+        entities = {
+            e.id: e
+            for e in session.execute(
+                select(
+                    RegistryEntity.id,
+                    RegistryEntity.uscc,
+                    RegistryEntity.name,
+                    RegistryEntity.legal_representative,
+                ).where(RegistryEntity.id.in_(sample))
+            )
+        }
+        session.execute(
+            pg_insert(Enterprise)
+            .values(
+                [
+                    {
+                        "registry_entity_id": e.id,
+                        "uscc": e.uscc,
+                        "name": e.name,
+                        "is_individual_business": e.uscc.startswith("92"),
+                    }
+                    for e in entities.values()
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+        users = [f"bench-{i:05d}" for i in range(size)]
+        session.execute(
+            pg_insert(ChatUser)
+            .values([{"channel": BENCH_CHANNEL, "external_user_id": u} for u in users])
+            .on_conflict_do_nothing()
+        )
+        user_ids = {
+            external: id_
+            for external, id_ in session.execute(
+                select(ChatUser.external_user_id, ChatUser.id).where(
+                    ChatUser.channel == BENCH_CHANNEL
+                )
+            )
+        }
+        enterprise_ids = {
+            registry_id: id_
+            for registry_id, id_ in session.execute(
+                select(Enterprise.registry_entity_id, Enterprise.id).where(
+                    Enterprise.registry_entity_id.in_(sample)
+                )
+            )
+        }
+        session.execute(
+            pg_insert(Binding)
+            .values(
+                [
+                    {
+                        "chat_user_id": user_ids[user],
+                        "enterprise_id": enterprise_ids[registry_id],
+                        "role": BindingRole.LEGAL_REPRESENTATIVE.value,
+                        "person_name": entities[registry_id].legal_representative,
+                    }
+                    for user, registry_id in zip(users, sample, strict=True)
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+        session.commit()
+    return [(u, enterprise_ids[r]) for u, r in zip(users, sample, strict=True)]
+
+
+def registry_sample(engine: Engine, size: int, seed: int = 11) -> list[dict[str, str]]:
+    """What registering users type from their licences: name, code and legal representative."""
+    with Session(engine) as session:
+        sample = _sample_ids(session, size, seed)
+        rows = session.execute(
+            select(
+                RegistryEntity.uscc, RegistryEntity.name, RegistryEntity.legal_representative
+            ).where(RegistryEntity.id.in_(sample))
+        ).all()
+    return [{"uscc": u, "enterprise_name": n, "person_name": p} for u, n, p in rows]
+
+
+# ---------------------------------------------------------------------------- the server
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def backend(workers: int, log_path: Path) -> Iterator[str]:
+    """uvicorn (uvloop + httptools from uvicorn[standard]) without access logs, on a free port."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": seed_scale.scale_database_url(), "SERVICE_TOKEN": TOKEN}
+    env.pop("SMS_PROVIDER", None)  # the development outbox, which the registration flow reads
+    command = [
+        *(sys.executable, "-m", "uvicorn", "app.main:app"),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+        *("--no-access-log", "--log-level", "warning"),
+    ]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            command, cwd=BACKEND_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"后端启动失败，见 {log_path}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"后端 60 秒内未就绪，见 {log_path}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# ---------------------------------------------------------------------------- load
+@dataclass
+class Result:
+    name: str
+    load: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+    error_samples: list[str] = field(default_factory=list)
+
+    def record(self, started: float, done: float, error: str | None) -> None:
+        if error is None:
+            self.latencies.append(done - started)
+            return
+        self.errors += 1
+        if len(self.error_samples) < 3:
+            self.error_samples.append(error)
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies) + self.errors
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def row(self) -> str:
+        return (
+            f"| {self.name} | {self.load} | {self.requests} | {self.errors} | "
+            f"{self.throughput:.0f} | {self.percentile(50):.1f} | {self.percentile(95):.1f} | "
+            f"{self.percentile(99):.1f} |"
+        )
+
+
+# One operation: returns None when it succeeded, else a short description of what failed.
+Operation = Callable[[httpx.AsyncClient, int], Awaitable[str | None]]
+
+
+def _client(base: str, connections: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        timeout=30,
+    )
+
+
+async def _attempt(operation: Operation, client: httpx.AsyncClient, n: int) -> str | None:
+    try:
+        return await operation(client, n)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+async def closed_loop(
+    base: str, name: str, operation: Operation, clients: int, seconds: float, warmup: float
+) -> Result:
+    """`clients` clients, each sending the next request as soon as the answer arrives, for
+    `warmup` + `seconds`; only what starts inside the measured window counts."""
+    result = Result(name, f"{clients} 个客户端（闭环）")
+    counter = iter(range(10**9))
+    async with _client(base, clients) as client:
+        measure_from = time.perf_counter() + warmup
+        stop = measure_from + seconds
+
+        async def one_client() -> None:
+            while (started := time.perf_counter()) < stop:
+                error = await _attempt(operation, client, next(counter))
+                if started >= measure_from:
+                    result.record(started, time.perf_counter(), error)
+
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        result.elapsed = time.perf_counter() - measure_from
+    return result
+
+
+async def open_loop(
+    base: str, name: str, operation: Operation, rate: float, seconds: float, warmup: float
+) -> Result:
+    """Requests at a fixed rate over at most 50 connections, each timed from when it was due."""
+    result = Result(name, f"开环 {rate:.0f} 次/秒（≤50 连接）")
+    async with _client(base, 50) as client:
+        start = time.perf_counter()
+        measure_from = start + warmup
+        total = int((warmup + seconds) * rate)
+        tasks = []
+
+        async def one(n: int, due: float) -> None:
+            error = await _attempt(operation, client, n)
+            if due >= measure_from:
+                result.record(due, time.perf_counter(), error)
+
+        for n in range(total):
+            due = start + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n, due)))
+        await asyncio.gather(*tasks)
+        result.elapsed = seconds
+    return result
+
+
+def _failed(response: httpx.Response) -> str | None:
+    if response.status_code < 400:
+        return None
+    return (
+        f"{response.request.method} {response.request.url.path} → {response.status_code} "
+        + (response.text[:160])
+    )
+
+
+def summary_operation(pairs: list[tuple[str, int]]) -> Operation:
+    async def operation(client: httpx.AsyncClient, n: int) -> str | None:
+        user, enterprise_id = pairs[n % len(pairs)]
+        return _failed(
+            await client.get(
+                f"/api/v1/enterprises/{enterprise_id}/credit-summary",
+                headers={"X-Chat-Channel": BENCH_CHANNEL, "X-Chat-User-Id": user},
+            )
+        )
+
+    return operation
+
+
+NEEDS = (
+    {"amount": 50, "term_months": 12, "purpose": "流动资金周转"},
+    {"amount": 200, "term_months": 12, "purpose": "履行政府采购合同"},
+    {"amount": 500, "term_months": 36, "purpose": "智能化改造"},
+    {},
+)
+
+
+def matching_operation(pairs: list[tuple[str, int]]) -> Operation:
+    async def operation(client: httpx.AsyncClient, n: int) -> str | None:
+        user, enterprise_id = pairs[n % len(pairs)]
+        return _failed(
+            await client.post(
+                f"/api/v1/enterprises/{enterprise_id}/product-matches",
+                json=NEEDS[n % len(NEEDS)],
+                headers={"X-Chat-Channel": BENCH_CHANNEL, "X-Chat-User-Id": user},
+            )
+        )
+
+    return operation
+
+
+def registration_operation(registry: list[dict[str, str]], run: int) -> Operation:
+    """The bot's registration: ask for an SMS code, read it from the development outbox (where a
+    user would read their phone), register with it. A new chat user and phone every time."""
+
+    async def operation(client: httpx.AsyncClient, n: int) -> str | None:
+        user = f"r{run:04d}-{n:07d}"
+        phone = f"139{run:04d}{n % 10**4:04d}"
+        headers = {"X-Chat-Channel": REGISTER_CHANNEL, "X-Chat-User-Id": user}
+        sent = await client.post(
+            "/api/v1/registrations/sms-codes", json={"phone": phone}, headers=headers
+        )
+        if error := _failed(sent):
+            return error
+        outbox = await client.get("/api/v1/dev/sms-outbox", params={"phone": phone})
+        if error := _failed(outbox):
+            return error
+        code = outbox.json()["items"][0]["code"]
+        registered = await client.post(
+            "/api/v1/registrations",
+            json={
+                **registry[n % len(registry)],
+                "role": BindingRole.LEGAL_REPRESENTATIVE.value,
+                "phone": phone,
+                "sms_code": code,
+            },
+            headers={**headers, "Idempotency-Key": f"bench-{user}"},
+        )
+        return _failed(registered)
+
+    return operation
+
+
+def binding_operation(registry: list[dict[str, str]], run: int) -> Operation:
+    async def operation(client: httpx.AsyncClient, n: int) -> str | None:
+        return _failed(
+            await client.post(
+                "/api/v1/bindings",
+                json={
+                    "channel": REGISTER_CHANNEL,
+                    "user_id": f"r{run:04d}-{n:07d}",
+                    "role": BindingRole.LEGAL_REPRESENTATIVE.value,
+                    **registry[n % len(registry)],
+                },
+            )
+        )
+
+    return operation
+
+
+def registration_route(
+    base: str, registry: list[dict[str, str]], run: int
+) -> tuple[str, Operation]:
+    paths = httpx.get(f"{base}/openapi.json", timeout=10).json().get("paths", {})
+    flow = ("/api/v1/registrations/sms-codes", "/api/v1/dev/sms-outbox", "/api/v1/registrations")
+    if all(path in paths for path in flow):
+        return (
+            "实名注册（发码 + 读发件箱 + 注册）",
+            registration_operation(registry, run),
+        )
+    if "post" in paths.get("/api/v1/bindings", {}):
+        return "实名注册（POST /api/v1/bindings）", binding_operation(registry, run)
+    raise SystemExit("后端既没有 /api/v1/registrations 也没有 /api/v1/bindings")
+
+
+# ---------------------------------------------------------------------------- main
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f}（1 分钟）/ {five:.2f}（5 分钟）"
+
+
+def print_table(results: list[Result]) -> None:
+    print("| 场景 | 负载 | 请求数 | 错误 | 吞吐（次/秒） | p50（ms） | p95（ms） | p99（ms） |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for result in results:
+        print(result.row())
+    for result in results:
+        for sample in result.error_samples:
+            print(f"- {result.name}，{result.load}，错误示例：{sample}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="后端性能基准（20 万家企业，PostgreSQL）")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="uvicorn worker 数")
+    parser.add_argument("--seconds", type=float, default=15, help="每项测量时长（秒）")
+    parser.add_argument("--warmup", type=float, default=3, help="每项预热时长（秒），不计入")
+    parser.add_argument("--users", type=int, default=2000, help="绑定的样本用户数")
+    parser.add_argument("--open-rate", type=float, default=100, help="开环自查的到达速率（次/秒）")
+    parser.add_argument(
+        "--sweep-workers", action="store_true", help="另测 1–4 个 worker 下 50 并发的自查"
+    )
+    args = parser.parse_args()
+
+    engine = create_db_engine(seed_scale.scale_database_url())
+    try:
+        entities, records = ensure_scale_data(engine)
+        pairs = bind_sample(engine, args.users)
+        registry = registry_sample(engine, 5000)
+    finally:
+        engine.dispose()
+
+    load_before = load_average()
+    log_path = ROOT / "var" / "bench" / "backend.log"
+    run = random.Random(uuid.uuid4().int).randrange(10**4)
+    results: list[Result] = []
+
+    def measure(base: str, name: str, operation: Operation, clients: int) -> None:
+        print(f"==> {name}：{clients} 个客户端，{args.seconds:.0f} 秒", flush=True)
+        results.append(
+            asyncio.run(closed_loop(base, name, operation, clients, args.seconds, args.warmup))
+        )
+
+    with backend(args.workers, log_path) as base:
+        registration_name, registration = registration_route(base, registry, run)
+        scenarios = [
+            ("信用自查概要", summary_operation(pairs)),
+            ("产品匹配", matching_operation(pairs)),
+            (registration_name, registration),
+        ]
+        for name, operation in scenarios:
+            for clients in (1, 50):
+                measure(base, name, operation, clients)
+        print(f"==> 信用自查概要：开环 {args.open_rate:.0f} 次/秒", flush=True)
+        results.append(
+            asyncio.run(
+                open_loop(
+                    base,
+                    "信用自查概要",
+                    summary_operation(pairs),
+                    args.open_rate,
+                    args.seconds,
+                    args.warmup,
+                )
+            )
+        )
+    if args.sweep_workers:
+        for workers in (1, 2, 3, 4):
+            with backend(workers, log_path) as base:
+                measure(base, f"信用自查概要（{workers} 个 worker）", summary_operation(pairs), 50)
+
+    print()
+    print(
+        f"数据：登记主体 {entities} 家、信用记录 {records} 条（PostgreSQL schema "
+        f"{seed_scale.scale_schema()}）；样本用户 {len(pairs)} 个。本机 {os.cpu_count()} 核，"
+        "压测客户端、uvicorn 与 PostgreSQL 同机；"
+        f"开始时负载 {load_before}，结束时 {load_average()}。"
+    )
+    print(
+        f"uvicorn {args.workers} 个 worker（{WORKERS_NOTE}）；每项预热 {args.warmup:.0f} 秒、"
+        f"测量 {args.seconds:.0f} 秒。"
+    )
+    print()
+    print_table(results)
+    summary_50 = next(r for r in results if r.name == "信用自查概要" and r.load.startswith("50"))
+    met = summary_50.percentile(95) <= 50 and summary_50.errors == 0
+    print()
+    print(
+        f"目标（自查 50 个客户端 p95 ≤ 50 ms 且 0 错误）：{'达成' if met else '未达成'}"
+        f"（p95 {summary_50.percentile(95):.1f} ms，错误 {summary_50.errors}，"
+        f"吞吐 {summary_50.throughput:.0f} 次/秒）"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
