@@ -81,6 +81,10 @@ seed-scale: $(BACKEND_VENV)/.synced ## 在 PostgreSQL 独立 schema 中载入 20
 model: $(BOT_VENV)/.synced ## 训练数据或配置变了才重新训练
 	@scripts/train_model.sh
 
+.PHONY: nlu-report
+nlu-report: model ## 在留出测试集上评估 NLU（各意图 F1），写 docs/nlu-report.md
+	@$(BOT_PY) scripts/evaluate_nlu.py
+
 # ---------------------------------------------------------------- run
 .PHONY: run
 run: venvs db model ## 启动后端、动作服务器与 Rasa，打印对话地址
