@@ -16,6 +16,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, create_session_factory
 from app.errors import register_error_handlers
 from app.schemas import ErrorPublic
+from app.services.sms import load_provider as load_sms_provider
 
 log = structlog.get_logger(__name__)
 
@@ -53,10 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "运维", "description": "健康检查"},
             {"name": "城市", "description": "城市、平台、机构与产品"},
             {"name": "会话用户", "description": "会话用户与其绑定的企业"},
-            {"name": "实名注册", "description": "市场主体登记核验与绑定"},
+            {"name": "实名注册", "description": "短信验证码、市场主体登记核验与绑定"},
             {"name": "信用自查", "description": "企业查询自身信用信息"},
             {"name": "授权", "description": "风险告知、授权共享非公开信用信息、查看与撤回授权"},
             {"name": "坐席", "description": "坐席登录与账号（使用坐席令牌，而非服务令牌）"},
+            {"name": "推广活动", "description": "创建活动、活动码与实时统计（坐席令牌）"},
+            {"name": "开发", "description": "仅开发环境：读取开发用短信发件箱"},
             {"name": "产品匹配", "description": "信贷产品目录与按融资需求匹配产品"},
         ],
     )
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.city = city
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.sms_provider = load_sms_provider(settings.sms_provider)
 
     register_error_handlers(app)
     app.include_router(health.router)

@@ -7,6 +7,7 @@ that is rolled back afterwards, so tests neither see nor leave each other's rows
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -181,7 +182,10 @@ BindFn = Callable[..., httpx.Response]
 
 @pytest.fixture
 def bind(client: TestClient) -> BindFn:
-    """POST /api/v1/bindings for a demo enterprise, with any field overridden."""
+    """Registers a chat user for a demo enterprise the way the bot does: an SMS code to a fresh
+    phone number (read back from the development outbox), then POST /api/v1/registrations with
+    that code. Any body field can be overridden (`phone=`, `sms_code=`, `event_code=` …)."""
+    phones = (f"139{n:08d}" for n in itertools.count(1))
 
     def _bind(
         demo: DemoEnterprise,
@@ -191,16 +195,23 @@ def bind(client: TestClient) -> BindFn:
         role: str = "法定代表人",
         **overrides: Any,
     ) -> httpx.Response:
+        headers = {"X-Chat-Channel": channel, "X-Chat-User-Id": user_id}
+        phone = overrides.pop("phone", None) or next(phones)
+        sent = client.post(
+            "/api/v1/registrations/sms-codes", json={"phone": phone}, headers=headers
+        )
+        assert sent.status_code == 202, sent.text
+        outbox = client.get("/api/v1/dev/sms-outbox", params={"phone": phone}).json()
         body = {
-            "channel": channel,
-            "user_id": user_id,
             "uscc": demo.uscc,
             "enterprise_name": demo.name,
             "person_name": demo.legal_representative,
             "role": role,
+            "phone": phone,
+            "sms_code": outbox["items"][0]["code"],
             **overrides,
         }
-        return client.post("/api/v1/bindings", json=body)
+        return client.post("/api/v1/registrations", json=body, headers=headers)
 
     return _bind
 

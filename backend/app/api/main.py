@@ -4,12 +4,13 @@ from fastapi import APIRouter
 
 from app.api.routes import (
     authorizations,
-    bindings,
     city,
     enterprises,
+    events,
     me,
     objections,
     products,
+    registrations,
     staff,
     tickets,
 )
@@ -18,7 +19,8 @@ from app.api.routes import (
 api_router = APIRouter()
 api_router.include_router(city.router)
 api_router.include_router(me.router)
-api_router.include_router(bindings.router)
+api_router.include_router(registrations.router)
+api_router.include_router(registrations.dev_router)
 api_router.include_router(enterprises.router)
 api_router.include_router(objections.router)
 api_router.include_router(tickets.router)
@@ -29,4 +31,5 @@ api_router.include_router(products.router)
 # Staff-facing routes take a staff token (StaffDep, app/api/deps.py) instead of the service token.
 staff_api_router = APIRouter()
 staff_api_router.include_router(staff.router)
+staff_api_router.include_router(events.router)
 staff_api_router.include_router(tickets.staff_router)

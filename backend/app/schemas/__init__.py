@@ -62,43 +62,6 @@ class BoundEnterpriseList(BaseModel):
     items: list[BoundEnterprisePublic] = Field(description="该用户已绑定的企业，按绑定时间排列")
 
 
-class _ChatUserRef(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    channel: str = Field(
-        min_length=1,
-        max_length=32,
-        pattern=CHANNEL_PATTERN,
-        description="会话渠道，如 wechat（微信公众号）、app（城市 App 内 H5）",
-        examples=["wechat"],
-    )
-    user_id: str = Field(
-        min_length=1,
-        max_length=128,
-        description="渠道内的用户标识，如微信 openid",
-        examples=["oDemoUser0001"],
-    )
-
-
-class BindingCreate(_ChatUserRef):
-    uscc: str = Field(
-        min_length=1,
-        max_length=64,
-        description="统一社会信用代码；可含全角字符、小写字母、空格和短横线，服务端会先规范化再校验",
-        examples=["91329901MA1GY0017X"],
-    )
-    enterprise_name: str = Field(
-        min_length=1, max_length=200, description="企业名称（与营业执照一致）"
-    )
-    person_name: str = Field(min_length=1, max_length=50, description="办理人姓名")
-    role: BindingRole = Field(description="办理人身份：法定代表人 或 经办人")
-
-
-class BindingPublic(BaseModel):
-    created: bool = Field(description="true 表示本次新建绑定；false 表示此前已绑定，返回原绑定")
-    enterprise: BoundEnterprisePublic
-
-
 class EvaluationPublic(BaseModel):
     grade: EvaluationGrade = Field(description="基础性信用评价等级 A/B/C/D")
     reasons: list[str] = Field(description="评价依据")

@@ -1,4 +1,7 @@
-"""实名注册: verify a chat user's claim against the market-entity registry and bind them."""
+"""实名注册: verify a chat user's claim against the market-entity registry and bind them.
+
+Reached through registration (app/services/registration.py), which verifies the SMS code first and
+runs this in its own transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from sqlalchemy.orm import Session
 from app.enums import BindingRole
 from app.errors import AppError
 from app.models import Binding, ChatUser, Enterprise, RegistryEntity
-from app.schemas import BindingCreate
 from app.services._db import get_or_create
 from app.textnorm import normalize_org_name, normalize_person_name
 from app.uscc import UsccInvalid, validate_uscc
@@ -20,15 +22,31 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
+class BindingClaim:
+    """What the person says: the enterprise, their name and their role in it."""
+
+    uscc: str
+    enterprise_name: str
+    person_name: str
+    role: BindingRole
+
+
+@dataclass(frozen=True)
 class BindingOutcome:
     created: bool
     enterprise: Enterprise
     role: BindingRole
+    binding: Binding
 
 
-def bind_enterprise(session: Session, data: BindingCreate) -> BindingOutcome:
+def bind_enterprise(
+    session: Session, *, channel: str, user_id: str, claim: BindingClaim
+) -> BindingOutcome:
+    """Checks the claim against the registry and binds the chat user, creating the platform
+    enterprise the first time. An existing binding is returned as it is (`created` false). Adds to
+    the caller's transaction; the caller commits."""
     try:
-        uscc = validate_uscc(data.uscc)
+        uscc = validate_uscc(claim.uscc)
     except UsccInvalid as exc:
         raise AppError("uscc_invalid", exc.message, 422, fields=["uscc"]) from None
 
@@ -41,7 +59,7 @@ def bind_enterprise(session: Session, data: BindingCreate) -> BindingOutcome:
             404,
             fields=["uscc"],
         )
-    _verify_against_registry(entity, data)
+    _verify_against_registry(entity, claim)
 
     enterprise, _ = get_or_create(
         session,
@@ -54,21 +72,20 @@ def bind_enterprise(session: Session, data: BindingCreate) -> BindingOutcome:
         },
     )
     chat_user, _ = get_or_create(
-        session, ChatUser, {"channel": data.channel, "external_user_id": data.user_id}
+        session, ChatUser, {"channel": channel, "external_user_id": user_id}
     )
     binding, created = get_or_create(
         session,
         Binding,
         {"chat_user_id": chat_user.id, "enterprise_id": enterprise.id},
-        {"role": data.role.value, "person_name": data.person_name},
+        {"role": claim.role.value, "person_name": claim.person_name},
     )
-    session.commit()
     # No names or user ids in the log: they are personal data.
     log.info("binding.bound", enterprise_id=enterprise.id, binding_id=binding.id, created=created)
-    return BindingOutcome(created, enterprise, BindingRole(binding.role))
+    return BindingOutcome(created, enterprise, BindingRole(binding.role), binding)
 
 
-def _verify_against_registry(entity: RegistryEntity, data: BindingCreate) -> None:
+def _verify_against_registry(entity: RegistryEntity, data: BindingClaim) -> None:
     """Name, and for a legal representative also the person, must agree with the registry. The
     message says which field disagrees but never what the registry holds."""
     name_ok = normalize_org_name(data.enterprise_name) == normalize_org_name(entity.name)
