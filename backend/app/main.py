@@ -14,6 +14,7 @@ from app.api.routes import health
 from app.city import load_city
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, create_session_factory
+from app.core.log_filters import mask_access_log
 from app.errors import register_error_handlers
 from app.schemas import ErrorPublic
 from app.services.sms import load_provider as load_sms_provider
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.sms_provider = load_sms_provider(settings.sms_provider)
+    mask_access_log()  # phone numbers in query strings stay out of the access log
 
     register_error_handlers(app)
     app.include_router(health.router)

@@ -330,3 +330,23 @@ def test_phone_numbers_never_reach_the_log(
     assert "sms.code_sent" in logged  # the log is there …
     assert PHONE not in logged and PHONE[-4:] not in logged  # … without the phone
     assert code not in logged
+
+
+def test_the_access_log_masks_phone_numbers_in_query_strings(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """uvicorn logs request lines with their query: the dev outbox's ?phone= must not leak."""
+    import logging
+
+    access = logging.getLogger("uvicorn.access")
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        access.info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            f"/api/v1/dev/sms-outbox?phone={PHONE}",
+            "1.1",
+            200,
+        )
+    assert PHONE not in caplog.text
+    assert "phone=138****5678" in caplog.text
