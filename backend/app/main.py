@@ -43,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.uses_dev_token:
             log.warning("service_token.is_development_default")
+        if settings.sms_provider == "dev_outbox":
+            # Codes go to the sms_outbox table, not to phones: fine for development only.
+            log.warning("sms_provider.is_development_outbox")
         yield
         engine.dispose()
 

@@ -238,3 +238,36 @@ def test_a_sequence_of_many_registrations_lands(engine: Engine, committed: Commi
             for phone, _ in codes:
                 cleanup.execute(delete(SmsOutboxMessage).where(SmsOutboxMessage.phone == phone))
             cleanup.commit()
+
+
+def test_codes_requested_at_the_same_time_respect_the_cool_down(
+    engine: Engine, committed: Committed
+) -> None:
+    """Several requests for a code to one phone at once: one code is sent, the rest wait."""
+    deliveries = 4
+    barrier = threading.Barrier(deliveries)
+    statuses: list[int] = []
+
+    def ask(n: int) -> None:
+        client = TestClient(
+            committed.app,
+            headers={
+                "Authorization": "Bearer test-service-token",
+                "X-Chat-Channel": committed.channel,
+                "X-Chat-User-Id": f"oAsker{n}",
+            },
+        )
+        barrier.wait()
+        statuses.append(
+            client.post("/api/v1/registrations/sms-codes", json={"phone": PHONE}).status_code
+        )
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(deliveries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [202] + [429] * (deliveries - 1)
+    with Session(engine) as check:
+        assert check.scalar(select(func.count()).where(SmsCode.phone == PHONE)) == 1
+        assert check.scalar(select(func.count()).where(SmsOutboxMessage.phone == PHONE)) == 1

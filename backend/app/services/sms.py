@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
@@ -102,6 +102,17 @@ def _latest(session: Session, phone: str, purpose: str | None = None) -> SmsCode
     return session.scalars(stmt.order_by(SmsCode.sent_at.desc(), SmsCode.id.desc())).first()
 
 
+def _serialize_per_phone(session: Session, phone: str) -> None:
+    """Concurrent requests for one phone take turns, so the cool-down holds even for two that
+    arrive together. SQLite already runs write transactions one at a time (BEGIN IMMEDIATE);
+    PostgreSQL gets a transaction-scoped advisory lock on the phone."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(
+            hashlib.sha256(f"sms:{phone}".encode()).digest()[:8], "big", signed=True
+        )
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 @dataclass(frozen=True)
 class SentCode:
     expires_at: datetime
@@ -121,6 +132,7 @@ def send_code(
     """Sends a new code (which replaces any earlier one of this phone) and commits; within 60 s of
     the last code sent to the phone it refuses with `sms_cooldown` (429)."""
     now = as_utc(now)
+    _serialize_per_phone(session, phone)
     last = _latest(session, phone)
     if last is not None:
         wait = as_utc(last.sent_at) + RESEND_COOLDOWN - now
