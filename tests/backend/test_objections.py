@@ -20,7 +20,7 @@ from ticket_helpers import (
 )
 
 from app.enums import CreditCategory
-from app.models import CreditRecord, Ticket, TicketEvent
+from app.models import AuditEntry, CreditRecord, Ticket, TicketEvent
 from app.services.working_days import CHINA_TZ
 
 
@@ -206,6 +206,14 @@ def test_staff_move_it_to_corrected_and_the_record_returns_to_normal(
         ("已更正", "已告知"),
     ]
     assert [h["by"] for h in history] == ["本人"] + ["平台工作人员"] * 4
+    audited = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "ticket_status_change", AuditEntry.subject_id == number
+        )
+    ).all()
+    assert [(a.actor_type, a.details["to"]) for a in audited] == [
+        ("staff", s) for s in ("已转交", "核查中", "已更正", "已告知")
+    ]
     assert history[3]["note"] == "经核实罚款已于5月缴清，已更正。"
     assert all(h["at"] for h in history)
     events = session.scalar(

@@ -282,7 +282,7 @@ def change_status(
     number: str,
     to_status: TicketStatus,
     *,
-    staff_user_id: int,
+    staff_username: str,
     note: str | None,
     now: datetime,
     hotline: str,
@@ -290,7 +290,7 @@ def change_status(
     """A staff member moves a ticket one step; the ticket row is locked so two consoles cannot
     both move it from the same status. Audited. Commits."""
     ticket = get_ticket_by_number(session, number, for_update=True)
-    actor = Actor("staff", str(staff_user_id))
+    actor = Actor.staff(staff_username)
     from_status = ticket.status
     move(session, ticket, to_status, actor=actor, now=now, hotline=hotline, note=note)
     record_access(

@@ -149,7 +149,7 @@ def staff_change_status(
         session,
         number,
         body.status,
-        staff_user_id=staff.id,
+        staff_username=staff.username,
         note=body.note,
         now=now,
         hotline=city.hotline,
