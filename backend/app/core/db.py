@@ -20,6 +20,12 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     kwargs.setdefault("json_serializer", _json_dumps)
     if parsed.get_backend_name() != "sqlite":
+        # Sync endpoints run on up to 40 threads per worker, each holding a connection for its
+        # request. SQLAlchemy's default pool (5 kept + 10 overflow) closes every overflow
+        # connection after use, so under load about one request in four paid for a new PostgreSQL
+        # backend (fork, authentication); keep enough connections open (opened lazily).
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 10)
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
     database = parsed.database
