@@ -7,10 +7,12 @@ from app.api.routes import (
     city,
     enterprises,
     events,
+    handoffs,
     me,
     objections,
     products,
     registrations,
+    repairs,
     staff,
     tickets,
 )
@@ -23,6 +25,8 @@ api_router.include_router(registrations.router)
 api_router.include_router(registrations.dev_router)
 api_router.include_router(enterprises.router)
 api_router.include_router(objections.router)
+api_router.include_router(repairs.router)
+api_router.include_router(handoffs.router)
 api_router.include_router(tickets.router)
 api_router.include_router(tickets.notifications_router)
 api_router.include_router(authorizations.router)
