@@ -1,4 +1,5 @@
-"""Everything under /api/v1 needs the service token, except the staff routes (a staff token)."""
+"""Everything under /api/v1 needs the service token, except the staff routes (a staff token) and
+the institution routes (an institution token, test_institution_view.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.api.main import staff_api_router
+from app.api.main import institution_api_router, staff_api_router
 
 
 def _api_operations(app: FastAPI) -> list[tuple[str, str]]:
     # Staff routes take a staff token instead (test_staff_sessions.py checks them).
     staff_app = FastAPI()
     staff_app.include_router(staff_api_router, prefix="/api/v1")
+    staff_app.include_router(institution_api_router, prefix="/api/v1")
     staff_paths = set(staff_app.openapi()["paths"])
     operations = []
     for path, methods in app.openapi()["paths"].items():

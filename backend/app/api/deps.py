@@ -17,8 +17,9 @@ from app.city import CityConfig
 from app.core.config import Settings
 from app.enums import StaffRole
 from app.errors import AppError
-from app.models import StaffSession, StaffUser, utcnow
+from app.models import Institution, StaffSession, StaffUser, utcnow
 from app.schemas import CHANNEL_PATTERN
+from app.services import institution_view
 from app.services import staff as staff_service
 from app.services.audit import Actor
 
@@ -168,3 +169,25 @@ def require_staff_role(*roles: StaffRole) -> Callable[..., StaffUser]:
         return staff
 
     return _require
+
+
+_institution_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="机构令牌",
+    description="接入机构自己的 Bearer 令牌（不是服务令牌）；演示令牌由 python -m app.seed 打印",
+)
+
+
+def get_institution(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_institution_bearer)],
+) -> Institution:
+    return institution_view.authenticate(
+        session, None if credentials is None else credentials.credentials
+    )
+
+
+# The calling institution (Bearer institution token); unknown or revoked → 401
+# institution_unauthorized. Routes using it are mounted on `institution_api_router`
+# (app/api/main.py), which does not take the service token.
+InstitutionDep = Annotated[Institution, Depends(get_institution)]

@@ -3,11 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.routes import (
+    applications,
     authorizations,
     city,
     enterprises,
     events,
     handoffs,
+    institutions,
     me,
     objections,
     products,
@@ -30,6 +32,7 @@ api_router.include_router(handoffs.router)
 api_router.include_router(tickets.router)
 api_router.include_router(tickets.notifications_router)
 api_router.include_router(authorizations.router)
+api_router.include_router(applications.router)
 api_router.include_router(products.router)
 
 # Staff-facing routes take a staff token (StaffDep, app/api/deps.py) instead of the service token.
@@ -37,3 +40,7 @@ staff_api_router = APIRouter()
 staff_api_router.include_router(staff.router)
 staff_api_router.include_router(events.router)
 staff_api_router.include_router(tickets.staff_router)
+
+# Institution-facing routes take the institution's own token (InstitutionDep) instead.
+institution_api_router = APIRouter()
+institution_api_router.include_router(institutions.router)

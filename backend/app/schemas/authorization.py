@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -18,6 +19,19 @@ def _utc(value: datetime) -> datetime:
 
 # A datetime shown as UTC with its offset, the same from SQLite and PostgreSQL.
 UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL refuses NUL in text, and no user types control characters: refuse them as input.
+    if _CONTROL.search(value):
+        raise ValueError("含有不可见的控制字符")
+    return value
+
+
+# Text a user typed: control characters (NUL …) are bad input, not a database error.
+Text = Annotated[str, AfterValidator(_printable)]
 
 
 class InstitutionPublic(BaseModel):
@@ -63,7 +77,7 @@ class AuthorizationCreate(BaseModel):
         description="授权的数据类别（至少一项）",
         examples=[["纳税", "社保"]],
     )
-    institutions: str | list[str] = Field(
+    institutions: Text | list[Annotated[Text, Field(max_length=32)]] = Field(
         description='授权的机构："all" 表示平台全部接入机构，或机构代码列表',
         examples=["all", ["sf_rcb", "ccb_sf"]],
     )

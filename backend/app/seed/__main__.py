@@ -21,6 +21,7 @@ from app.city import CityConfigError, load_city
 from app.core.config import get_settings
 from app.core.db import create_db_engine
 from app.seed.demo import DEMO_ENTERPRISES
+from app.seed.institutions import describe_institution_tokens, seed_institution_tokens
 from app.seed.loader import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_ENTERPRISES,
@@ -90,7 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"示范城市「{city.city_name}」已载入（登记主体 {state.entities} 家、"
                     f"机构 {state.institutions} 家、产品 {state.products} 个），本次未做任何更改。"
                 )
+                institution_tokens = seed_institution_tokens(session)
+                session.commit()
                 print("\n".join(describe_demo_staff(staff)))
+                print("\n".join(describe_institution_tokens(institution_tokens)))
                 return 0
 
             print(f"载入示范城市「{city.city_name}」到 {target}", flush=True)
@@ -107,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     on_batch=lambda entities, _records: bar.update(entities),
                 )
             print(f"  登记主体 {report.entities}/{args.enterprises}，信用记录 {report.records} 条")
+            institution_tokens = seed_institution_tokens(session)
             session.commit()
     except SQLAlchemyError as exc:
         print(f"数据库操作失败，未写入任何数据：{exc.__class__.__name__}: {exc}", file=sys.stderr)
@@ -126,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  {demo.name}  {demo.uscc}  法定代表人/经营者：{demo.legal_representative}（{kind}）"
         )
     print("\n".join(describe_demo_staff(staff)))
+    print("\n".join(describe_institution_tokens(institution_tokens)))
     return 0
 
 

@@ -10,6 +10,7 @@ from app.api.deps import ChatUserDep, CityDep, IdempotencyKeyDep, NowDep, Sessio
 from app.enums import DATA_CATEGORY_RECORDS, DataCategory
 from app.models import Authorization, Institution
 from app.schemas import ErrorPublic
+from app.schemas.applications import MAX_ID
 from app.schemas.authorization import (
     AuthorizationCreate,
     AuthorizationList,
@@ -24,7 +25,7 @@ from app.services.idempotency import run_once
 
 router = APIRouter(tags=["授权"])
 
-EnterpriseId = Annotated[int, Path(ge=1, description="平台企业编号")]
+EnterpriseId = Annotated[int, Path(ge=1, le=MAX_ID, description="平台企业编号")]
 _NOT_BOUND = {403: {"model": ErrorPublic, "description": "not_bound：该用户未绑定此企业"}}
 
 
@@ -183,7 +184,7 @@ def list_authorizations(
 )
 def revoke_authorization(
     enterprise_id: EnterpriseId,
-    authorization_id: Annotated[int, Path(ge=1, description="授权编号")],
+    authorization_id: Annotated[int, Path(ge=1, le=MAX_ID, description="授权编号")],
     chat_user: ChatUserDep,
     session: SessionDep,
     now: NowDep,

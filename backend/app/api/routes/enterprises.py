@@ -11,6 +11,7 @@ from app.schemas import (
     ErrorPublic,
     EvaluationPublic,
 )
+from app.schemas.applications import MAX_ID
 from app.schemas.credit import (
     CategoryCountPublic,
     RecordList,
@@ -23,7 +24,7 @@ from app.services.enterprises import require_bound_enterprise
 
 router = APIRouter(prefix="/enterprises", tags=["信用自查"])
 
-EnterpriseId = Annotated[int, Path(ge=1, description="平台企业编号")]
+EnterpriseId = Annotated[int, Path(ge=1, le=MAX_ID, description="平台企业编号")]
 
 
 @router.get(
