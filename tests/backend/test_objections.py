@@ -300,3 +300,16 @@ def test_a_year_the_calendar_does_not_know_is_refused_cleanly(
     session.expire_all()
     assert session.get(CreditRecord, penalty.id).status == "正常"
     assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_the_description_is_stored_masked(
+    client: TestClient, bind, demo_city, session: Session, clock
+) -> None:
+    enterprise_id, penalty = _diner(bind, demo_city, session)
+    description = "李秀兰已在5月交清罚款，有事打13900001111，身份证110101199003071234。"
+
+    ticket = _file(client, enterprise_id, objection_body(penalty.id, description=description))
+
+    stored = session.scalars(select(Ticket.description)).one()
+    assert stored == "李*兰已在5月交清罚款，有事打139****1111，身份证110101********1234。"
+    assert ticket.json()["ticket"]["description"] == stored

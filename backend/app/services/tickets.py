@@ -21,7 +21,7 @@ Effects of an outcome on the credit record:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import case, select, update
@@ -41,6 +41,7 @@ from app.schemas.tickets import (
     TicketPublic,
     TicketSummary,
 )
+from app.services._clock import as_utc
 from app.services.audit import Actor, record_access
 from app.services.idempotency import run_once
 from app.services.notifications import add_notification
@@ -84,11 +85,6 @@ class ChatUserLike(Protocol):
 
     @property
     def actor(self) -> Actor: ...
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands stored instants back without a time zone; they are UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def open_key(kind: TicketKind, *, record_id: int | None = None, user_id: int | None = None) -> str:

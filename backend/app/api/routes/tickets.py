@@ -17,9 +17,9 @@ from app.schemas.tickets import (
     TicketPublic,
     TicketStatusUpdate,
 )
+from app.services._clock import as_utc
 from app.services.notifications import mark_delivered, pending_notifications
 from app.services.tickets import (
-    as_utc,
     change_status,
     get_owned_ticket,
     list_user_tickets,
