@@ -9,7 +9,7 @@ import structlog
 from fastapi import Depends, FastAPI
 
 from app.api.deps import require_service_token
-from app.api.main import api_router, staff_api_router
+from app.api.main import api_router, institution_api_router, staff_api_router
 from app.api.routes import health
 from app.city import load_city
 from app.core.config import Settings, get_settings
@@ -28,7 +28,8 @@ DESCRIPTION = """
 信用自查等数据与规则服务。
 
 `/api/v1` 下的接口都需要 `Authorization: Bearer <服务令牌>`；坐席与推广活动接口例外，
-使用坐席登录取得的 `Authorization: Bearer <坐席令牌>`。出错时统一返回
+使用坐席登录取得的 `Authorization: Bearer <坐席令牌>`；`/api/v1/institution/…` 供接入机构调用，
+使用机构自己的 `Authorization: Bearer <机构令牌>`。出错时统一返回
 `{"code": "...", "message": "中文说明"}`，`code` 供程序判断，`message` 可直接展示给用户。
 """
 
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "转人工", "description": "附对话摘要的转人工工单（RG 工单），供热线坐席处理"},
             {"name": "工单进度", "description": "用户查看自己的工单、状态历史与转交期限"},
             {"name": "通知", "description": "工单状态变化通知：渠道拉取待送达通知并确认送达"},
+            {"name": "产品申请", "description": "申请信贷产品、查看申请进度与融资成效"},
+            {"name": "接入机构", "description": "机构查询企业信用信息、处理产品申请（机构令牌）"},
             {"name": "坐席", "description": "坐席登录与账号（使用坐席令牌，而非服务令牌）"},
             {"name": "推广活动", "description": "创建活动、活动码与实时统计（坐席令牌）"},
             {"name": "开发", "description": "仅开发环境：读取开发用短信发件箱"},
@@ -96,6 +99,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prefix=API_PREFIX,
         responses={
             401: {"model": ErrorPublic, "description": "staff_session_invalid：坐席未登录或已失效"},
+            422: {"model": ErrorPublic, "description": "invalid_input：请求参数有误"},
+        },
+    )
+    # Institution routes authenticate each request with the institution's token instead.
+    app.include_router(
+        institution_api_router,
+        prefix=API_PREFIX,
+        responses={
+            401: {"model": ErrorPublic, "description": "institution_unauthorized：机构令牌无效"},
             422: {"model": ErrorPublic, "description": "invalid_input：请求参数有误"},
         },
     )
