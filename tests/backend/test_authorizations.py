@@ -17,6 +17,7 @@ from app.enums import DataCategory
 from app.models import Authorization, ChatUser
 from app.seed import DemoEnterprise
 from app.services import authorizations as service
+from app.services._clock import as_utc
 
 
 def test_notice_has_version_text_categories_institutions_and_default_period(
@@ -286,14 +287,14 @@ def test_live_authorizations_follow_scope_revocation_and_expiry(
         client, enterprise_id, "oAuth9", institutions=["sf_rcb"], data_categories=["纳税"]
     ).json()
     stored = session.get_one(Authorization, with_bank["id"])
-    granted = service.as_utc(stored.granted_at)
+    granted = as_utc(stored.granted_at)
 
     def categories(code: str, at: datetime) -> set[DataCategory]:
         return service.authorized_categories(session, enterprise_id, code, now=at)
 
     assert categories("sf_rcb", granted) == {DataCategory.TAX}
     assert categories("ccb_sf", granted) == set()
-    assert categories("sf_rcb", service.as_utc(stored.expires_at)) == set()
+    assert categories("sf_rcb", as_utc(stored.expires_at)) == set()
     stored.revoked_at = granted
     session.flush()
     assert categories("sf_rcb", granted) == set()

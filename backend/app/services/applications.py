@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,11 +31,12 @@ from app.models import (
     Product,
 )
 from app.schemas.applications import ApplicationCreate, StatusChangeCreate
+from app.services._clock import as_utc
 from app.services.audit import Actor
-from app.services.authorizations import as_utc, live_authorizations
+from app.services.authorizations import live_authorizations
 from app.services.institution_view import institution_actor
+from app.services.working_days import china_date
 
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 NUMBER_PREFIX = "SQ"
 MAX_DAILY_SEQUENCE = 9999
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -79,7 +80,7 @@ _LOAD = (
 def next_number(session: Session, now: datetime) -> str:
     """SQ + China date + the day's next sequence. The counter row's update lock makes concurrent
     creates on PostgreSQL take turns; SQLite runs one writer at a time anyway."""
-    day = as_utc(now).astimezone(CHINA_TZ).date()
+    day = china_date(as_utc(now))
     bump = (
         update(ApplicationNumberCounter)
         .where(ApplicationNumberCounter.day == day)

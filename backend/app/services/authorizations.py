@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from app.enums import AuthorizationStatus, DataCategory
 from app.errors import AppError
 from app.models import Authorization, ChatUser, Enterprise, Institution
 from app.schemas.authorization import AuthorizationCreate
+from app.services._clock import as_utc
 
 NOTICES_DIR = REPO_ROOT / "config" / "notices"
 _NOTICE_FILE = re.compile(r"^authorization_risk_notice\.v(\d+)\.md$")
@@ -70,11 +71,6 @@ def current_notice(directory: Path | None = None) -> Notice:
 
 def render_notice(notice: Notice, *, platform_name: str, city_name: str) -> str:
     return notice.text.replace("{platform_name}", platform_name).replace("{city_name}", city_name)
-
-
-def as_utc(value: datetime) -> datetime:
-    """The same instant in UTC. Stored times are UTC; SQLite gives them back without a zone."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def add_months(moment: datetime, months: int) -> datetime:

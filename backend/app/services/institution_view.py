@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from app.enums import DATA_CATEGORY_RECORDS, CreditCategory, DataCategory, DataClass
 from app.errors import AppError
 from app.models import CreditRecord, Enterprise, Institution, InstitutionCredential, RegistryEntity
+from app.services._clock import as_utc
 from app.services.audit import Actor, record_access
-from app.services.authorizations import as_utc, live_authorizations
+from app.services.authorizations import live_authorizations
 from app.services.credit import person_names
 from app.uscc import UsccInvalid, validate_uscc
 
