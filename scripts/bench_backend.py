@@ -45,8 +45,9 @@ sys.path.insert(0, str(BACKEND_DIR))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import seed_scale  # noqa: E402
-from sqlalchemy import Engine, func, select  # noqa: E402
+from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.core.db import create_db_engine  # noqa: E402
@@ -57,6 +58,7 @@ from app.seed import loaded_state, migration_problem  # noqa: E402
 TOKEN = "bench-service-token"
 BENCH_CHANNEL = "bench"
 REGISTER_CHANNEL = "benchreg"
+APPLICATION_NAME = "xinyidai_bench"
 SCALE_ENTERPRISES = seed_scale.DEFAULT_ENTERPRISES
 DEFAULT_WORKERS = 2
 WORKERS_NOTE = (
@@ -179,11 +181,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+
+def server_database_url() -> str:
+    """The scale schema, with an application_name by which the server's PostgreSQL backends
+    can be told apart from everyone else's (for their CPU time)."""
+    url = make_url(seed_scale.scale_database_url())
+    return url.update_query_dict({"application_name": APPLICATION_NAME}).render_as_string(
+        hide_password=False
+    )
+
+
 @contextmanager
-def backend(workers: int, log_path: Path) -> Iterator[str]:
+def backend(workers: int, log_path: Path) -> Iterator[Server]:
     """uvicorn (uvloop + httptools from uvicorn[standard]) without access logs, on a free port."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": seed_scale.scale_database_url(), "SERVICE_TOKEN": TOKEN}
+    env = {**os.environ, "DATABASE_URL": server_database_url(), "SERVICE_TOKEN": TOKEN}
     env.pop("SMS_PROVIDER", None)  # the development outbox, which the registration flow reads
     command = [
         *(sys.executable, "-m", "uvicorn", "app.main:app"),
@@ -209,7 +226,7 @@ def backend(workers: int, log_path: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise SystemExit(f"后端 60 秒内未就绪，见 {log_path}")
             time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -217,6 +234,73 @@ def backend(workers: int, log_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# ---------------------------------------------------------------------------- CPU time
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (all its threads), from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+@dataclass
+class CpuSnapshot:
+    server: dict[int, float]
+    database: dict[int, float]
+    client: float
+
+
+class CpuProbe:
+    """CPU seconds spent by the uvicorn processes, by the PostgreSQL backends serving them and
+    by this load generator: what one request really costs, whatever else runs on the machine."""
+
+    def __init__(self, server: Server, engine: Engine) -> None:
+        self.server_pid = server.pid
+        self.engine = engine
+
+    def snapshot(self) -> CpuSnapshot:
+        with self.engine.connect() as connection:
+            backends = connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": APPLICATION_NAME},
+            ).all()
+        return CpuSnapshot(
+            server={pid: _cpu_seconds(pid) for pid in _descendants(self.server_pid)},
+            database={pid: _cpu_seconds(pid) for pid in backends},
+            client=time.process_time(),
+        )
+
+    @staticmethod
+    def spent(before: CpuSnapshot, after: CpuSnapshot) -> tuple[float, float, float]:
+        def delta(a: dict[int, float], b: dict[int, float]) -> float:
+            return sum(cpu - a.get(pid, 0.0) for pid, cpu in b.items())
+
+        return (
+            delta(before.server, after.server),
+            delta(before.database, after.database),
+            after.client - before.client,
+        )
 
 
 # ---------------------------------------------------------------------------- load
@@ -228,6 +312,7 @@ class Result:
     errors: int = 0
     elapsed: float = 0.0
     error_samples: list[str] = field(default_factory=list)
+    cpu: tuple[float, float, float] | None = None  # server, PostgreSQL, client seconds
 
     def record(self, started: float, done: float, error: str | None) -> None:
         if error is None:
@@ -251,11 +336,22 @@ class Result:
     def throughput(self) -> float:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def cpu_ms(self) -> tuple[float, float, float] | None:
+        """CPU milliseconds per request: server, PostgreSQL, load generator."""
+        if self.cpu is None or not self.requests:
+            return None
+        server, database, client = self.cpu
+        n = self.requests
+        return 1000 * server / n, 1000 * database / n, 1000 * client / n
+
     def row(self) -> str:
+        cpu = self.cpu_ms
+        cpu_text = "–" if cpu is None else f"{cpu[0]:.1f} + {cpu[1]:.1f} + {cpu[2]:.1f}"
         return (
             f"| {self.name} | {self.load} | {self.requests} | {self.errors} | "
             f"{self.throughput:.0f} | {self.percentile(50):.1f} | {self.percentile(95):.1f} | "
-            f"{self.percentile(99):.1f} |"
+            f"{self.percentile(99):.1f} | {cpu_text} |"
         )
 
 
@@ -279,52 +375,90 @@ async def _attempt(operation: Operation, client: httpx.AsyncClient, n: int) -> s
         return f"{type(exc).__name__}: {exc}"
 
 
+async def _probe_window(
+    probe: CpuProbe | None, result: Result, measure_from: float, stop: float
+) -> None:
+    if probe is None:
+        return
+    await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+    before = probe.snapshot()
+    await asyncio.sleep(max(0.0, stop - time.perf_counter()))
+    result.cpu = CpuProbe.spent(before, probe.snapshot())
+
+
 async def closed_loop(
-    base: str, name: str, operation: Operation, clients: int, seconds: float, warmup: float
+    server: Server,
+    name: str,
+    operation: Operation,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    probe: CpuProbe | None = None,
 ) -> Result:
     """`clients` clients, each sending the next request as soon as the answer arrives, for
-    `warmup` + `seconds`; only what starts inside the measured window counts."""
+    `warmup` + `seconds`; only what starts inside the measured window counts. Every client has
+    its own httpx client and keep-alive connection, like separate callers: one shared client
+    with 50 connections spent about 5 ms of CPU per request in its own pool bookkeeping, CPU
+    taken from the server on the same two cores."""
     result = Result(name, f"{clients} 个客户端（闭环）")
     counter = iter(range(10**9))
-    async with _client(base, clients) as client:
-        measure_from = time.perf_counter() + warmup
-        stop = measure_from + seconds
+    measure_from = time.perf_counter() + warmup
+    stop = measure_from + seconds
+    window = asyncio.create_task(_probe_window(probe, result, measure_from, stop))
 
-        async def one_client() -> None:
+    async def one_client() -> None:
+        async with _client(server.base, 1) as client:
             while (started := time.perf_counter()) < stop:
                 error = await _attempt(operation, client, next(counter))
                 if started >= measure_from:
                     result.record(started, time.perf_counter(), error)
 
-        await asyncio.gather(*(one_client() for _ in range(clients)))
-        result.elapsed = time.perf_counter() - measure_from
+    await asyncio.gather(*(one_client() for _ in range(clients)))
+    result.elapsed = time.perf_counter() - measure_from
+    await window
     return result
 
 
 async def open_loop(
-    base: str, name: str, operation: Operation, rate: float, seconds: float, warmup: float
+    server: Server,
+    name: str,
+    operation: Operation,
+    rate: float,
+    seconds: float,
+    warmup: float,
+    probe: CpuProbe | None = None,
 ) -> Result:
-    """Requests at a fixed rate over at most 50 connections, each timed from when it was due."""
+    """Requests at a fixed rate over at most 50 connections (one httpx client each), each timed
+    from when it was due, so waiting for a free connection counts."""
     result = Result(name, f"开环 {rate:.0f} 次/秒（≤50 连接）")
-    async with _client(base, 50) as client:
-        start = time.perf_counter()
-        measure_from = start + warmup
-        total = int((warmup + seconds) * rate)
-        tasks = []
+    idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+    clients = [_client(server.base, 1) for _ in range(50)]
+    for client in clients:
+        idle.put_nowait(client)
+    start = time.perf_counter()
+    measure_from = start + warmup
+    window = asyncio.create_task(_probe_window(probe, result, measure_from, measure_from + seconds))
 
-        async def one(n: int, due: float) -> None:
+    async def one(n: int, due: float) -> None:
+        client = await idle.get()
+        try:
             error = await _attempt(operation, client, n)
-            if due >= measure_from:
-                result.record(due, time.perf_counter(), error)
+        finally:
+            idle.put_nowait(client)
+        if due >= measure_from:
+            result.record(due, time.perf_counter(), error)
 
-        for n in range(total):
-            due = start + n / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n, due)))
-        await asyncio.gather(*tasks)
-        result.elapsed = seconds
+    tasks = []
+    for n in range(int((warmup + seconds) * rate)):
+        due = start + n / rate
+        if (delay := due - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n, due)))
+    await asyncio.gather(*tasks)
+    result.elapsed = seconds
+    await window
+    for client in clients:
+        await client.aclose()
     return result
 
 
@@ -374,11 +508,14 @@ def matching_operation(pairs: list[tuple[str, int]]) -> Operation:
 
 def registration_operation(registry: list[dict[str, str]], run: int) -> Operation:
     """The bot's registration: ask for an SMS code, read it from the development outbox (where a
-    user would read their phone), register with it. A new chat user and phone every time."""
+    user would read their phone), register with it. A new chat user and phone every time (a
+    phone may ask for a code once a minute)."""
+    serial = iter(range(10**5))
 
     async def operation(client: httpx.AsyncClient, n: int) -> str | None:
-        user = f"r{run:04d}-{n:07d}"
-        phone = f"139{run:04d}{n % 10**4:04d}"
+        k = next(serial)
+        user = f"r{run:04d}-{k:05d}"
+        phone = f"13{run:04d}{k:05d}"
         headers = {"X-Chat-Channel": REGISTER_CHANNEL, "X-Chat-User-Id": user}
         sent = await client.post(
             "/api/v1/registrations/sms-codes", json={"phone": phone}, headers=headers
@@ -392,7 +529,7 @@ def registration_operation(registry: list[dict[str, str]], run: int) -> Operatio
         registered = await client.post(
             "/api/v1/registrations",
             json={
-                **registry[n % len(registry)],
+                **registry[k % len(registry)],
                 "role": BindingRole.LEGAL_REPRESENTATIVE.value,
                 "phone": phone,
                 "sms_code": code,
@@ -405,15 +542,18 @@ def registration_operation(registry: list[dict[str, str]], run: int) -> Operatio
 
 
 def binding_operation(registry: list[dict[str, str]], run: int) -> Operation:
+    serial = iter(range(10**5))
+
     async def operation(client: httpx.AsyncClient, n: int) -> str | None:
+        k = next(serial)
         return _failed(
             await client.post(
                 "/api/v1/bindings",
                 json={
                     "channel": REGISTER_CHANNEL,
-                    "user_id": f"r{run:04d}-{n:07d}",
+                    "user_id": f"r{run:04d}-{k:05d}",
                     "role": BindingRole.LEGAL_REPRESENTATIVE.value,
-                    **registry[n % len(registry)],
+                    **registry[k % len(registry)],
                 },
             )
         )
@@ -422,9 +562,9 @@ def binding_operation(registry: list[dict[str, str]], run: int) -> Operation:
 
 
 def registration_route(
-    base: str, registry: list[dict[str, str]], run: int
+    server: Server, registry: list[dict[str, str]], run: int
 ) -> tuple[str, Operation]:
-    paths = httpx.get(f"{base}/openapi.json", timeout=10).json().get("paths", {})
+    paths = httpx.get(f"{server.base}/openapi.json", timeout=10).json().get("paths", {})
     flow = ("/api/v1/registrations/sms-codes", "/api/v1/dev/sms-outbox", "/api/v1/registrations")
     if all(path in paths for path in flow):
         return (
@@ -443,13 +583,31 @@ def load_average() -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    print("| 场景 | 负载 | 请求数 | 错误 | 吞吐（次/秒） | p50（ms） | p95（ms） | p99（ms） |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| 场景 | 负载 | 请求数 | 错误 | 吞吐（次/秒） | p50（ms） | p95（ms） | p99（ms） | "
+        "CPU/次（后端 + PG + 压测端，ms） |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for result in results:
         print(result.row())
     for result in results:
         for sample in result.error_samples:
             print(f"- {result.name}，{result.load}，错误示例：{sample}")
+
+
+def capacity_note(result: Result) -> str:
+    """What the CPU cost of one request allows on this machine (Little's law for the loop)."""
+    cpu = result.cpu_ms
+    if cpu is None:
+        return ""
+    total = sum(cpu)
+    ceiling = 1000 * (os.cpu_count() or 1) / total
+    return (
+        f"每次自查共耗 CPU 约 {total:.1f} ms（后端 {cpu[0]:.1f}、PostgreSQL {cpu[1]:.1f}、"
+        f"压测端 {cpu[2]:.1f}），本机 {os.cpu_count()} 核全部给它也只有约 {ceiling:.0f} 次/秒；"
+        f"50 个闭环客户端的平均延迟因此至少约 {50 / ceiling * 1000:.0f} ms"
+        "（利特尔定律：并发 ÷ 吞吐）。"
+    )
 
 
 def main() -> int:
@@ -460,7 +618,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=2000, help="绑定的样本用户数")
     parser.add_argument("--open-rate", type=float, default=100, help="开环自查的到达速率（次/秒）")
     parser.add_argument(
-        "--sweep-workers", action="store_true", help="另测 1–4 个 worker 下 50 并发的自查"
+        "--sweep-workers", action="store_true", help="另测 1–4 个 worker 下 50 个客户端的自查"
     )
     args = parser.parse_args()
 
@@ -469,54 +627,17 @@ def main() -> int:
         entities, records = ensure_scale_data(engine)
         pairs = bind_sample(engine, args.users)
         registry = registry_sample(engine, 5000)
+        load_before = load_average()
+        results = run_scenarios(args, engine, pairs, registry)
     finally:
         engine.dispose()
-
-    load_before = load_average()
-    log_path = ROOT / "var" / "bench" / "backend.log"
-    run = random.Random(uuid.uuid4().int).randrange(10**4)
-    results: list[Result] = []
-
-    def measure(base: str, name: str, operation: Operation, clients: int) -> None:
-        print(f"==> {name}：{clients} 个客户端，{args.seconds:.0f} 秒", flush=True)
-        results.append(
-            asyncio.run(closed_loop(base, name, operation, clients, args.seconds, args.warmup))
-        )
-
-    with backend(args.workers, log_path) as base:
-        registration_name, registration = registration_route(base, registry, run)
-        scenarios = [
-            ("信用自查概要", summary_operation(pairs)),
-            ("产品匹配", matching_operation(pairs)),
-            (registration_name, registration),
-        ]
-        for name, operation in scenarios:
-            for clients in (1, 50):
-                measure(base, name, operation, clients)
-        print(f"==> 信用自查概要：开环 {args.open_rate:.0f} 次/秒", flush=True)
-        results.append(
-            asyncio.run(
-                open_loop(
-                    base,
-                    "信用自查概要",
-                    summary_operation(pairs),
-                    args.open_rate,
-                    args.seconds,
-                    args.warmup,
-                )
-            )
-        )
-    if args.sweep_workers:
-        for workers in (1, 2, 3, 4):
-            with backend(workers, log_path) as base:
-                measure(base, f"信用自查概要（{workers} 个 worker）", summary_operation(pairs), 50)
 
     print()
     print(
         f"数据：登记主体 {entities} 家、信用记录 {records} 条（PostgreSQL schema "
         f"{seed_scale.scale_schema()}）；样本用户 {len(pairs)} 个。本机 {os.cpu_count()} 核，"
-        "压测客户端、uvicorn 与 PostgreSQL 同机；"
-        f"开始时负载 {load_before}，结束时 {load_average()}。"
+        "压测端、uvicorn 与 PostgreSQL 同机；"
+        f"开始时系统负载 {load_before}，结束时 {load_average()}。"
     )
     print(
         f"uvicorn {args.workers} 个 worker（{WORKERS_NOTE}）；每项预热 {args.warmup:.0f} 秒、"
@@ -530,9 +651,61 @@ def main() -> int:
     print(
         f"目标（自查 50 个客户端 p95 ≤ 50 ms 且 0 错误）：{'达成' if met else '未达成'}"
         f"（p95 {summary_50.percentile(95):.1f} ms，错误 {summary_50.errors}，"
-        f"吞吐 {summary_50.throughput:.0f} 次/秒）"
+        f"吞吐 {summary_50.throughput:.0f} 次/秒）。{capacity_note(summary_50)}"
     )
     return 0
+
+
+def run_scenarios(
+    args: argparse.Namespace,
+    engine: Engine,
+    pairs: list[tuple[str, int]],
+    registry: list[dict[str, str]],
+) -> list[Result]:
+    log_path = ROOT / "var" / "bench" / "backend.log"
+    run = random.Random(uuid.uuid4().int).randrange(10**4)
+    results: list[Result] = []
+
+    def measure(server: Server, name: str, operation: Operation, clients: int) -> None:
+        print(f"==> {name}：{clients} 个客户端，{args.seconds:.0f} 秒", flush=True)
+        probe = CpuProbe(server, engine)
+        results.append(
+            asyncio.run(
+                closed_loop(server, name, operation, clients, args.seconds, args.warmup, probe)
+            )
+        )
+
+    with backend(args.workers, log_path) as server:
+        registration_name, registration = registration_route(server, registry, run)
+        scenarios = [
+            ("信用自查概要", summary_operation(pairs)),
+            ("产品匹配", matching_operation(pairs)),
+            (registration_name, registration),
+        ]
+        for name, operation in scenarios:
+            for clients in (1, 50):
+                measure(server, name, operation, clients)
+        print(f"==> 信用自查概要：开环 {args.open_rate:.0f} 次/秒", flush=True)
+        results.append(
+            asyncio.run(
+                open_loop(
+                    server,
+                    "信用自查概要",
+                    summary_operation(pairs),
+                    args.open_rate,
+                    args.seconds,
+                    args.warmup,
+                    CpuProbe(server, engine),
+                )
+            )
+        )
+    if args.sweep_workers:
+        for workers in (1, 2, 3, 4):
+            with backend(workers, log_path) as server:
+                measure(
+                    server, f"信用自查概要（{workers} 个 worker）", summary_operation(pairs), 50
+                )
+    return results
 
 
 if __name__ == "__main__":
