@@ -99,7 +99,7 @@ class ApplicationCreated(BaseModel):
     created: bool = Field(
         description="true：本次新建申请（201）；false：该产品已有进行中的申请，返回原申请（200）"
     )
-    application: ApplicationPublic
+    application: ApplicationPublic = Field(description="新建的申请，或该产品已有的进行中申请")
 
 
 class ApplicationList(BaseModel):

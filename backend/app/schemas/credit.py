@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from app.enums import CreditCategory, DataClass, RecordStatus
 from app.masking import mask_person_name, mask_text
 from app.models import CreditRecord, RegistryEntity
-from app.schemas import CreditSummaryPublic
+from app.schemas import CreditSummaryPublic, EnterprisePublic
 
 
 class RegistrationPublic(BaseModel):
@@ -59,6 +59,7 @@ class CategoryCountPublic(BaseModel):
 class SelfCheckSummaryPublic(CreditSummaryPublic):
     """信用自查概要：在原有概要（企业、评价、白名单、各类条数）之上增加登记信息和异议中的条数。"""
 
+    enterprise: EnterprisePublic = Field(description="平台企业")
     registration: RegistrationPublic = Field(description="登记信息；法定代表人姓名已脱敏")
     counts: list[CategoryCountPublic] = Field(  # type: ignore[assignment]
         description="各类信用信息条数（含 0 条的类别）及其中异议处理中的条数"
