@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from authorization_support import NOW, BindFn, bound_enterprise, chat, clock, grant
+from authorization_support import grant
 from authorization_support import institution_headers as institution
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import NOW, BindFn, bound_enterprise, chat, clock
 from ticket_helpers import objection_body, record_of
 
 from app.enums import CreditCategory

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from authorization_support import NOW, BindFn, bound_enterprise, chat, clock, grant
+from authorization_support import grant
 from authorization_support import institution_headers as inst
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from support import NOW, BindFn, bound_enterprise, chat, clock
 
 APPLY = {
     "product_code": "changxindai",

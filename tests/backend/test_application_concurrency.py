@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from alembic import command
-from authorization_support import NOW
 from conftest import AS_OF, BACKENDS, RUN_SUFFIX, TEST_TOKEN, alembic_config, make_empty_engine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from support import NOW
 
 from app.api.deps import get_now
 from app.city import CityConfig

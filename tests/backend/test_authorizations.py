@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from authorization_support import NOW, BindFn, bound_enterprise, chat, clock, grant
+from authorization_support import grant
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import NOW, BindFn, bound_enterprise, chat, clock
 
 from app.enums import DataCategory
 from app.models import Authorization, ChatUser

@@ -9,11 +9,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from authorization_support import BindFn, chat, grant
+from authorization_support import grant
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import BindFn, chat
 
 from app.api.deps import get_now
 from app.models import Event

@@ -8,7 +8,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from ticket_helpers import bound_enterprise_id, chat, clock_fixture  # noqa: F401 (fixture)
+from support import bound_enterprise, chat
+from ticket_helpers import clock_fixture  # noqa: F401 (fixture)
 
 from app.models import Ticket
 from app.services.handoffs import mask_summary
@@ -52,7 +53,7 @@ def test_names_the_platform_knows_are_masked(
     client: TestClient, bind, demo_city, session: Session, clock
 ) -> None:
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi")
+    enterprise_id = bound_enterprise(bind, diner, "oLi")
 
     response = _handoff(
         client,
@@ -70,7 +71,7 @@ def test_names_the_platform_knows_are_masked(
 def test_an_enterprise_must_be_one_the_user_is_bound_to(
     client: TestClient, bind, demo_city, session: Session, clock
 ) -> None:
-    enterprise_id = bound_enterprise_id(bind, demo_city[0], "oZhang")
+    enterprise_id = bound_enterprise(bind, demo_city[0], "oZhang")
 
     refused = _handoff(client, {"summary": "要人工", "enterprise_id": enterprise_id})
 

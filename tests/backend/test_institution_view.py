@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from authorization_support import NOW, BindFn, bound_enterprise, chat, clock, grant
+from authorization_support import grant
 from authorization_support import institution_headers as inst
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import NOW, BindFn, bound_enterprise, chat, clock
 
 from app.enums import CreditCategory, DataClass
 from app.models import AuditEntry, InstitutionCredential, RegistryEntity

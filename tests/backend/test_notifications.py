@@ -9,10 +9,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import NOW, bound_enterprise, chat
 from ticket_helpers import (
-    NOW,
-    bound_enterprise_id,
-    chat,
     clock_fixture,  # noqa: F401 (fixture)
     objection_body,
     record_of,
@@ -24,7 +22,7 @@ from app.models import ChatUser, Notification, Ticket
 
 def _objection(client: TestClient, bind, demo_city, session: Session, channel: str = "wechat"):
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi", channel=channel)
+    enterprise_id = bound_enterprise(bind, diner, "oLi", channel=channel)
     penalty = record_of(session, diner.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
     response = client.post(
         f"/api/v1/enterprises/{enterprise_id}/objections",

@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import bound_enterprise, chat
 from ticket_helpers import (
     NOW_DEADLINE,
-    bound_enterprise_id,
-    chat,
     clock_fixture,  # noqa: F401 (fixture)
     objection_body,
     record_of,
@@ -40,7 +39,7 @@ def _move(client: TestClient, headers: dict, number: str, status: str, note: str
 
 def _diner(bind, demo_city, session: Session, user: str = "oLi"):
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, user)
+    enterprise_id = bound_enterprise(bind, diner, user)
     penalty = record_of(session, diner.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
     return enterprise_id, penalty
 
@@ -108,7 +107,7 @@ def test_a_second_objection_on_the_record_returns_the_open_one(
     enterprise_id, penalty = _diner(bind, demo_city, session)
     first = _file(client, enterprise_id, objection_body(penalty.id)).json()["ticket"]
     # Another user of the same enterprise, other words, no idempotency key.
-    bound_enterprise_id(bind, demo_city[1], "oLiWife", role="经办人", person_name="王芳")
+    bound_enterprise(bind, demo_city[1], "oLiWife", role="经办人", person_name="王芳")
     second = _file(
         client,
         enterprise_id,
@@ -152,7 +151,7 @@ def test_only_a_bound_user_and_only_the_enterprises_own_records(
 ) -> None:
     enterprise_id, penalty = _diner(bind, demo_city, session)
     green = demo_city[0]
-    bound_enterprise_id(bind, green, "oZhang")
+    bound_enterprise(bind, green, "oZhang")
     green_penalty = record_of(session, green.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
 
     stranger = _file(client, enterprise_id, objection_body(penalty.id), user="oStranger")

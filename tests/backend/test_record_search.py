@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from ticket_helpers import bound_enterprise_id, chat, record_of
+from support import bound_enterprise, chat
+from ticket_helpers import record_of
 
 from app.enums import CreditCategory
 from app.models import AuditEntry, CreditRecord, RegistryEntity
@@ -31,7 +32,7 @@ def test_the_diner_gets_its_penalty_first_for_the_fine_sentence(
     diner = demo_city[1]
     assert diner.name == "示范市城西区李记餐饮店"
     assert diner.uscc == "92329902MA1LJ0028T"
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi")
+    enterprise_id = bound_enterprise(bind, diner, "oLi")
     penalty = record_of(session, diner.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
 
     response = _search(client, enterprise_id, "我那个罚款早就交了怎么还挂着")
@@ -61,7 +62,7 @@ def test_the_diner_gets_its_penalty_first_for_the_fine_sentence(
 def test_other_descriptions_find_their_category(
     client: TestClient, bind, demo_city, query: str, category: str
 ) -> None:
-    enterprise_id = bound_enterprise_id(bind, demo_city[1], "oLi")
+    enterprise_id = bound_enterprise(bind, demo_city[1], "oLi")
     items = _search(client, enterprise_id, query).json()["items"]
     assert items
     assert items[0]["category"] == category
@@ -109,7 +110,7 @@ def test_an_amount_in_the_message_picks_the_record() -> None:
 
 def test_personal_data_is_masked(client: TestClient, bind, demo_city, session: Session) -> None:
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi")
+    enterprise_id = bound_enterprise(bind, diner, "oLi")
     entity = session.scalars(select(RegistryEntity).where(RegistryEntity.uscc == diner.uscc)).one()
     session.add(
         CreditRecord(
@@ -139,7 +140,7 @@ def test_showing_non_public_records_is_audited(
     client: TestClient, bind, demo_city, session: Session
 ) -> None:
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi")
+    enterprise_id = bound_enterprise(bind, diner, "oLi")
     utility = record_of(session, diner.uscc, CreditCategory.UTILITY_ARREARS)
 
     items = _search(client, enterprise_id, "燃气欠费").json()["items"]
@@ -160,7 +161,7 @@ def test_showing_non_public_records_is_audited(
 def test_public_only_results_write_no_audit_and_nothing_matching_is_empty(
     client: TestClient, bind, demo_city, session: Session
 ) -> None:
-    enterprise_id = bound_enterprise_id(bind, demo_city[1], "oLi")
+    enterprise_id = bound_enterprise(bind, demo_city[1], "oLi")
     assert _search(client, enterprise_id, "罚款").status_code == 200
     nothing = _search(client, enterprise_id, "你好在吗")
     assert nothing.status_code == 200
@@ -171,7 +172,7 @@ def test_public_only_results_write_no_audit_and_nothing_matching_is_empty(
 def test_only_a_bound_user_may_search_and_bad_input_is_refused(
     client: TestClient, bind, demo_city
 ) -> None:
-    enterprise_id = bound_enterprise_id(bind, demo_city[1], "oLi")
+    enterprise_id = bound_enterprise(bind, demo_city[1], "oLi")
 
     stranger = _search(client, enterprise_id, "罚款", user="oStranger")
     assert stranger.status_code == 403

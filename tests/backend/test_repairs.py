@@ -12,9 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import bound_enterprise, chat
 from ticket_helpers import (
-    bound_enterprise_id,
-    chat,
     clock_fixture,  # noqa: F401 (fixture)
     record_of,
     repair_body,
@@ -37,7 +36,7 @@ def _apply(client: TestClient, enterprise_id: int, body: dict, user: str = "oZha
 
 def _green(bind, demo_city, session: Session):
     green = demo_city[0]
-    enterprise_id = bound_enterprise_id(bind, green, "oZhang")
+    enterprise_id = bound_enterprise(bind, green, "oZhang")
     return enterprise_id, record_of(session, green.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
 
 
@@ -88,7 +87,7 @@ def test_before_the_date_the_answer_says_when(
     client: TestClient, bind, demo_city, session: Session, clock
 ) -> None:
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi")
+    enterprise_id = bound_enterprise(bind, diner, "oLi")
     penalty = record_of(session, diner.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
     day = penalty.repairable_after
     assert day > date(2026, 6, 30)
@@ -123,7 +122,7 @@ def test_other_categories_are_not_repairable(
     client: TestClient, bind, demo_city, session: Session, clock, category
 ) -> None:
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi")
+    enterprise_id = bound_enterprise(bind, diner, "oLi")
     record = record_of(session, diner.uscc, category)
 
     refused = _apply(client, enterprise_id, repair_body(record.id), user="oLi")
@@ -137,7 +136,7 @@ def test_a_dishonesty_list_record_can_be_repaired(
     client: TestClient, bind, demo_city, session: Session, clock
 ) -> None:
     green = demo_city[0]
-    enterprise_id = bound_enterprise_id(bind, green, "oZhang")
+    enterprise_id = bound_enterprise(bind, green, "oZhang")
     entity = session.scalars(select(RegistryEntity).where(RegistryEntity.uscc == green.uscc)).one()
     listing = CreditRecord(
         registry_entity_id=entity.id,
@@ -247,7 +246,7 @@ def test_only_a_bound_user_and_the_enterprises_own_record(
 ) -> None:
     enterprise_id, penalty = _green(bind, demo_city, session)
     diner = demo_city[1]
-    bound_enterprise_id(bind, diner, "oLi")
+    bound_enterprise(bind, diner, "oLi")
     diner_penalty = record_of(session, diner.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
 
     assert _apply(client, enterprise_id, repair_body(penalty.id), user="oLi").status_code == 403

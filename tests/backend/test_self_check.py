@@ -8,10 +8,10 @@ import json
 from datetime import date
 
 import pytest
-from authorization_support import BindFn, bound_enterprise, chat
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import BindFn, bound_enterprise, chat
 
 from app.enums import CreditCategory, RecordStatus
 from app.models import AuditEntry, CreditRecord, Enterprise

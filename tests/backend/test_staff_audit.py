@@ -4,10 +4,10 @@ transaction as the read."""
 
 from __future__ import annotations
 
-from authorization_support import BindFn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from support import BindFn
 
 from app.models import AuditEntry
 from app.seed import DemoEnterprise

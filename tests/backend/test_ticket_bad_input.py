@@ -9,9 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from support import bound_enterprise, chat
 from ticket_helpers import (
-    bound_enterprise_id,
-    chat,
     clock_fixture,  # noqa: F401 (fixture)
     objection_body,
     record_of,
@@ -48,7 +47,7 @@ BAD_OBJECTIONS = [
 
 @pytest.fixture
 def diner(bind, demo_city, session: Session) -> tuple[int, CreditRecord]:
-    enterprise_id = bound_enterprise_id(bind, demo_city[1], "oLi")
+    enterprise_id = bound_enterprise(bind, demo_city[1], "oLi")
     return enterprise_id, record_of(
         session, demo_city[1].uscc, CreditCategory.ADMINISTRATIVE_PENALTY
     )

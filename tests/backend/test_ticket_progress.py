@@ -7,10 +7,8 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from support import NOW, bound_enterprise, chat
 from ticket_helpers import (
-    NOW,
-    bound_enterprise_id,
-    chat,
     clock_fixture,  # noqa: F401 (fixture)
     objection_body,
     record_of,
@@ -24,7 +22,7 @@ def test_my_tickets_open_first_then_newest(
     client: TestClient, bind, demo_city, session: Session, clock, staff_headers
 ) -> None:
     green = demo_city[0]
-    enterprise_id = bound_enterprise_id(bind, green, "oZhang")
+    enterprise_id = bound_enterprise(bind, green, "oZhang")
     penalty = record_of(session, green.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
     honor = record_of(session, green.uscc, CreditCategory.HONOR)
     headers = chat("oZhang")
@@ -64,7 +62,7 @@ def test_a_ticket_with_its_history_for_its_owner_only(
     client: TestClient, bind, demo_city, session: Session, clock, staff_headers
 ) -> None:
     diner = demo_city[1]
-    enterprise_id = bound_enterprise_id(bind, diner, "oLi")
+    enterprise_id = bound_enterprise(bind, diner, "oLi")
     penalty = record_of(session, diner.uscc, CreditCategory.ADMINISTRATIVE_PENALTY)
     number = client.post(
         f"/api/v1/enterprises/{enterprise_id}/objections",
@@ -93,7 +91,7 @@ def test_a_ticket_with_its_history_for_its_owner_only(
     assert client.get(f"/api/v1/tickets/{number.lower()}", headers=chat("oLi")).status_code == 200
 
     # Someone else (also bound to the diner, even), another channel, and a made-up number: the same.
-    bound_enterprise_id(bind, diner, "oLiWife", role="经办人", person_name="王芳")
+    bound_enterprise(bind, diner, "oLiWife", role="经办人", person_name="王芳")
     answers = [
         client.get(f"/api/v1/tickets/{number}", headers=chat("oLiWife")),
         client.get(f"/api/v1/tickets/{number}", headers=chat("oLi", channel="app")),

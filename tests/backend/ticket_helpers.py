@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
+from support import NOW
 
 from app.api.deps import get_now
 from app.core.config import Settings
@@ -31,12 +32,9 @@ from app.models import (
     TicketEvent,
     TicketSequence,
 )
-from app.seed import DemoEnterprise
 from app.services.working_days import CHINA_TZ
 
-# Tuesday 2026-06-30, 10:00 in China: the demo seed's AS_OF day. Two working days later is
-# Thursday 2026-07-02.
-NOW = datetime(2026, 6, 30, 10, 0, tzinfo=CHINA_TZ).astimezone(UTC)
+# Two working days after support.NOW.
 NOW_DEADLINE = date(2026, 7, 2)
 
 SetClock = Callable[[datetime], None]
@@ -53,10 +51,6 @@ def clock_fixture(app: FastAPI) -> SetClock:
     return set_time
 
 
-def chat(user_id: str = "oLi", channel: str = "wechat") -> dict[str, str]:
-    return {"X-Chat-Channel": channel, "X-Chat-User-Id": user_id}
-
-
 def record_of(session: Session, uscc: str, category: CreditCategory) -> CreditRecord:
     return session.scalars(
         select(CreditRecord)
@@ -64,14 +58,6 @@ def record_of(session: Session, uscc: str, category: CreditCategory) -> CreditRe
         .where(RegistryEntity.uscc == uscc, CreditRecord.category == category.value)
         .order_by(CreditRecord.id)
     ).first()
-
-
-def bound_enterprise_id(
-    bind, demo: DemoEnterprise, user_id: str, channel: str = "wechat", **overrides
-) -> int:
-    response = bind(demo, user_id=user_id, channel=channel, **overrides)
-    assert response.status_code in (200, 201), response.text
-    return response.json()["enterprise"]["id"]
 
 
 def objection_body(record_id: int, **overrides) -> dict:
@@ -200,13 +186,10 @@ def race_key(committed: Committed, name: str) -> str:
 
 
 __all__ = [
-    "NOW",
     "NOW_DEADLINE",
     "RACE_NOW",
     "Committed",
     "SetClock",
-    "bound_enterprise_id",
-    "chat",
     "clock_fixture",
     "committed_fixture",
     "objection_body",
