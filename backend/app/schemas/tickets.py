@@ -169,7 +169,7 @@ class TicketCreated(BaseModel):
     created: bool = Field(
         description="true：本次新建；false：该记录已有未办结的同类工单，返回的是那张工单"
     )
-    ticket: TicketPublic
+    ticket: TicketPublic = Field(description="工单详情")
 
 
 class TicketList(BaseModel):
