@@ -100,9 +100,15 @@ def self_check(session: Session, enterprise: Enterprise, actor: Actor) -> SelfCh
     """The summary for a bound user. It shows counts of non-public categories and an evaluation
     whose reasons cite the tax grade, so the read is audited like any non-public read; the audit
     row commits with the read."""
-    summary = credit_summary(session, enterprise)
+    # Built here rather than by credit_summary, whose own count query would repeat the one below.
     entity = session.get_one(RegistryEntity, enterprise.registry_entity_id)
     counts = counts_with_disputes(session, entity.id)
+    summary = CreditSummary(
+        enterprise=enterprise,
+        evaluation=latest_evaluation(session, entity.id),
+        white_list=entity.white_listed,
+        counts={c.category: c.count for c in counts},
+    )
     non_public = [
         c.category.value
         for c in counts
@@ -117,8 +123,10 @@ def self_check(session: Session, enterprise: Enterprise, actor: Actor) -> SelfCh
         purpose=SELF_CHECK_PURPOSE,
         details={"view": "credit_summary", "categories": non_public},
     )
+    # Read before the commit: afterwards it would take a new connection and transaction.
+    names = person_names(session, entity)
     session.commit()
-    return SelfCheck(summary, entity, counts, person_names(session, entity))
+    return SelfCheck(summary, entity, counts, names)
 
 
 def category_records(
