@@ -296,6 +296,15 @@ def test_the_institution_moves_the_status_with_feedback_and_history(
     by_number = client.get(f"/api/v1/applications/{number.lower()}", headers=chat("oApp"))
     assert mine.json() == by_number.json() == final
 
+    # …and is told of each change on their channel, with the institution's feedback.
+    pending = client.get("/api/v1/notifications/pending", params={"channel": "wechat"}).json()
+    told = [item for item in pending["items"] if item["number"] == number]
+    assert [item["user_id"] for item in told] == ["oApp"] * 3
+    assert "已由示范市农村商业银行受理" in told[0]["text"]
+    assert "已审批通过：金额 80 万元，年化利率 3.65%，期限 12 个月" in told[1]["text"]
+    assert "授信80万元" in told[1]["text"]
+    assert "已放款" in told[2]["text"]
+
 
 @pytest.mark.parametrize(
     ("path", "target"),

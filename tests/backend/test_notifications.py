@@ -97,7 +97,7 @@ def test_channels_fetch_pending_and_confirm_delivery(
     pending = client.get("/api/v1/notifications/pending", params={"channel": "wechat"})
     assert pending.status_code == 200
     items = pending.json()["items"]
-    assert [(i["channel"], i["user_id"], i["ticket_number"]) for i in items] == [
+    assert [(i["channel"], i["user_id"], i["number"]) for i in items] == [
         ("wechat", "oLi", number),
         ("wechat", "oLi", number),
     ]
@@ -112,7 +112,7 @@ def test_channels_fetch_pending_and_confirm_delivery(
     app_items = client.get("/api/v1/notifications/pending", params={"channel": "app"}).json()[
         "items"
     ]
-    assert [(i["user_id"], i["ticket_number"]) for i in app_items] == [("u-42", app_number)]
+    assert [(i["user_id"], i["number"]) for i in app_items] == [("u-42", app_number)]
 
     clock(NOW + timedelta(minutes=1))
     first = client.post(f"/api/v1/notifications/{items[0]['id']}/delivered")

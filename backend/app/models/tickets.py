@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, utcnow
@@ -137,21 +147,31 @@ class TicketSequence(Base):
 
 
 class Notification(Base):
-    """A message to a chat user about their ticket, waiting for their channel to deliver it."""
+    """A message to a chat user about their ticket or product application, waiting for their
+    channel to deliver it."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_pending", "channel", "delivered_at"),)
+    __table_args__ = (
+        Index("ix_notifications_pending", "channel", "delivered_at"),
+        CheckConstraint(
+            "(ticket_id IS NULL) <> (application_id IS NULL)", name="about_one_thing"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32), comment="送达渠道，同会话用户的渠道")
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20), comment="相关工单号或申请编号")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     ticket_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_events.id"), unique=True, comment="引起通知的状态变化"
+    )
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id"), index=True, comment="相关产品申请"
     )
     text: Mapped[str] = mapped_column(Text, comment="通知内容（中文，不含个人信息明文）")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(comment="渠道确认送达的时间")
 
     chat_user: Mapped[ChatUser] = relationship()
-    ticket: Mapped[Ticket] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()

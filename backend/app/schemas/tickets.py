@@ -205,7 +205,7 @@ class NotificationPublic(BaseModel):
     id: int = Field(description="通知编号，送达后用它确认")
     channel: str = Field(description="送达渠道")
     user_id: str = Field(description="渠道内的用户标识（如微信 openid），只用于投递")
-    ticket_number: str = Field(description="相关工单号")
+    number: str = Field(description="相关工单号（YY/XF/RG…）或产品申请编号（SQ…）")
     text: str = Field(description="通知内容（中文）")
     created_at: datetime = Field(description="生成时间（UTC）")
 

@@ -35,6 +35,7 @@ from app.services._clock import as_utc
 from app.services.audit import Actor
 from app.services.authorizations import live_authorizations
 from app.services.institution_view import institution_actor
+from app.services.notifications import add_application_notification
 from app.services.working_days import china_date
 
 NUMBER_PREFIX = "SQ"
@@ -303,8 +304,10 @@ def change_status(
     data: StatusChangeCreate,
     *,
     now: datetime,
+    hotline: str,
 ) -> Application:
-    """The institution moves its own application one step along the flow and commits."""
+    """The institution moves its own application one step along the flow, tells the applicant
+    on their channel (a notification row in the same transaction), and commits."""
     now = as_utc(now)
     application = application_for_institution(session, institution, number)
     current = ApplicationStatus(application.status)
@@ -362,5 +365,6 @@ def change_status(
             note=data.note or None,
         )
     )
+    add_application_notification(session, application, hotline=hotline, now=now)
     session.commit()
     return application

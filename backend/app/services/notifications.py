@@ -1,4 +1,4 @@
-"""Telling users of each change to their tickets.
+"""Telling users of each change to their tickets and product applications.
 
 Every status change writes one row to `notifications` in the same transaction as the change: the
 chat user, their channel, the ticket and a Chinese text. The channels (WeChat customer-service
@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.enums import ApplicationStatus
 from app.errors import AppError
 from app.masking import mask_text
-from app.models import Notification, Ticket, TicketEvent, TicketKind
+from app.models import Application, Notification, Ticket, TicketEvent, TicketKind
 from app.models.tickets import TicketStatus
 
 S = TicketStatus
@@ -66,6 +67,7 @@ def add_notification(
     notification = Notification(
         chat_user_id=ticket.chat_user_id,
         channel=ticket.chat_user.channel,
+        number=ticket.number,
         ticket_id=ticket.id,
         ticket_event_id=event.id,
         text=notification_text(
@@ -76,6 +78,51 @@ def add_notification(
             note=event.note,
         ),
         created_at=event.at,
+    )
+    session.add(notification)
+    return notification
+
+
+_APPLICATION_MESSAGES: dict[ApplicationStatus, str] = {
+    ApplicationStatus.ACCEPTED: "已由{institution}受理，审批结果出来后会通知您。",
+    ApplicationStatus.APPROVED: "{institution}已审批通过{feedback}。",
+    ApplicationStatus.REJECTED: "经{institution}审核，暂未通过。",
+    ApplicationStatus.DISBURSED: "{institution}已放款{feedback}。",
+}
+
+
+def application_notification_text(application: Application, *, hotline: str) -> str:
+    """The institution's decision and its feedback (融资成效) in words the applicant reads."""
+    status = ApplicationStatus(application.status)
+    feedback = ""
+    if application.approved_amount is not None:
+        feedback = (
+            f"：金额 {application.approved_amount:g} 万元，"
+            f"年化利率 {application.approved_rate:g}%，"
+            f"期限 {application.approved_term_months} 个月"
+        )
+    message = _APPLICATION_MESSAGES.get(status, f"状态已更新为“{status}”。").format(
+        institution=application.institution.name, feedback=feedback
+    )
+    text = f"您申请的{application.product.name}（申请编号 {application.number}）{message}"
+    if application.feedback_note:
+        text += f"机构说明：{mask_text(application.feedback_note)}"
+        if not text.endswith(("。", "！", "？")):
+            text += "。"
+    return text + f"如有疑问，请拨打服务热线 {hotline}。"
+
+
+def add_application_notification(
+    session: Session, application: Application, *, hotline: str, now: datetime
+) -> Notification:
+    """Adds the row for the application's latest status change to the caller's transaction."""
+    notification = Notification(
+        chat_user_id=application.chat_user_id,
+        channel=application.channel,
+        number=application.number,
+        application_id=application.id,
+        text=application_notification_text(application, hotline=hotline),
+        created_at=now,
     )
     session.add(notification)
     return notification

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import InstitutionDep, NowDep, SessionDep
+from app.api.deps import CityDep, InstitutionDep, NowDep, SessionDep
 from app.enums import ApplicationStatus
 from app.schemas import ErrorPublic
 from app.schemas.applications import (
@@ -151,6 +151,9 @@ def change_status(
     institution: InstitutionDep,
     session: SessionDep,
     now: NowDep,
+    city: CityDep,
 ) -> ApplicationPublic:
-    application = application_service.change_status(session, institution, number, body, now=now)
+    application = application_service.change_status(
+        session, institution, number, body, now=now, hotline=city.hotline
+    )
     return application_public(application)

@@ -92,7 +92,7 @@ def list_pending(
                 id=n.id,
                 channel=n.channel,
                 user_id=n.chat_user.external_user_id,
-                ticket_number=n.ticket.number,
+                number=n.number,
                 text=n.text,
                 created_at=as_utc(n.created_at),
             )
