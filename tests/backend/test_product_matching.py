@@ -4,7 +4,7 @@ stated need with the reasons each fits — or every reason it does not."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.api.deps import get_now
 from app.api.routes.products import today_in_china
 from app.enums import CreditCategory, DataClass, EvaluationGrade, TaxCreditGrade
 from app.models import AuditEntry, CreditRecord, Enterprise, Product, RegistryEntity
@@ -270,6 +271,18 @@ def test_years_in_business_count_from_today(
     body = match(precision).json()
     assert body["facts"]["years_in_business"] == 3
     assert "成立已满 3 年，符合成立满 3 年的要求" in _by_name(body, "eligible")["成长贷"]["reasons"]
+
+
+def test_today_is_the_request_clock_in_china(app: FastAPI, match: MatchFn, demo_city) -> None:
+    precision = demo_city[2]  # established 20 March 2012
+    app.dependency_overrides.pop(today_in_china)
+    # 16:30 UTC on 19 March is already 20 March in China: three full years.
+    app.dependency_overrides[get_now] = lambda: datetime(2015, 3, 19, 16, 30, tzinfo=UTC)
+    try:
+        body = match(precision).json()
+    finally:
+        app.dependency_overrides.pop(get_now)
+    assert body["facts"]["years_in_business"] == 3
 
 
 def test_the_latest_tax_grade_counts(match: MatchFn, demo_city, session: Session) -> None:

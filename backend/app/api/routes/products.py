@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path
 
-from app.api.deps import ChatUserDep, SessionDep
+from app.api.deps import ChatUserDep, NowDep, SessionDep
 from app.models import Product
 from app.schemas import EnterprisePublic, ErrorPublic, InstitutionBrief
 from app.schemas.products import (
@@ -28,16 +27,15 @@ from app.services.matching import (
     product_rules,
     rules_text,
 )
+from app.services.working_days import CHINA_TZ
 
 router = APIRouter(tags=["产品匹配"])
 
-# Years in business count in the platform's calendar, whatever the server's time zone.
-CHINA = ZoneInfo("Asia/Shanghai")
 
-
-async def today_in_china() -> date:
-    # async: a trivial dependency should not take a trip through the thread pool.
-    return datetime.now(CHINA).date()
+async def today_in_china(now: NowDep) -> date:
+    """The request's clock (NowDep, which tests fix) as a date in China: years in business count
+    in the platform's calendar, whatever the server's time zone."""
+    return now.astimezone(CHINA_TZ).date()
 
 
 TodayDep = Annotated[date, Depends(today_in_china)]
