@@ -12,9 +12,12 @@ asyncio httpx load generator:
   calls, each a new chat user and phone); else POST /api/v1/bindings
 
 each at 1 and at 50 closed-loop clients (every client sends its next request as soon as the answer
-arrives), plus the self-check open-loop at a fixed arrival rate with at most 50 connections
-(latency counted from the scheduled send time, so queueing is not hidden). Prints a Markdown table
-of p50, p95, p99, throughput and errors. Target: self-check p95 ≤ 50 ms at 50 clients, 0 errors.
+arrives), GET /health at 50 clients as the floor any endpoint costs, and the self-check open-loop
+at a fixed arrival rate over at most 50 connections (latency counted from the scheduled send time,
+so queueing is not hidden). Prints a Markdown table of p50, p95, p99, throughput, errors and the
+CPU one request costs in the server, in its PostgreSQL backends and in the load generator (read
+from /proc, so it holds whatever else the machine is doing). Target: self-check p95 ≤ 50 ms at
+50 clients, 0 errors.
 
 Rows the benchmark adds (bench* chat users, their bindings, registrations, audit entries) stay in
 the scale schema; a rerun reuses the sample bindings and registers new users.
@@ -62,8 +65,8 @@ APPLICATION_NAME = "xinyidai_bench"
 SCALE_ENTERPRISES = seed_scale.DEFAULT_ENTERPRISES
 DEFAULT_WORKERS = 2
 WORKERS_NOTE = (
-    "本机 2 核且 CPU 是瓶颈：1 个 worker 只用得上一核；3–4 个 worker 与压测客户端、"
-    "PostgreSQL 争抢同样的两核，吞吐不再增加而排队与切换拉长尾延迟（--sweep-workers 可复测）"
+    "本机 2 核且 CPU 是瓶颈：1 个 worker 用不满两核；2 个与 3 个吞吐相当；4 个时 worker、"
+    "压测端与 PostgreSQL 争抢同样两核、连接更多，吞吐反降。取 2（--sweep-workers 可复测）"
 )
 
 
@@ -484,6 +487,10 @@ def summary_operation(pairs: list[tuple[str, int]]) -> Operation:
     return operation
 
 
+async def health_operation(client: httpx.AsyncClient, n: int) -> str | None:
+    return _failed(await client.get("/health"))
+
+
 NEEDS = (
     {"amount": 50, "term_months": 12, "purpose": "流动资金周转"},
     {"amount": 200, "term_months": 12, "purpose": "履行政府采购合同"},
@@ -685,6 +692,8 @@ def run_scenarios(
         for name, operation in scenarios:
             for clients in (1, 50):
                 measure(server, name, operation, clients)
+        # The floor: the framework and one SELECT 1, what any endpoint costs at least.
+        measure(server, "基线：GET /health", health_operation, 50)
         print(f"==> 信用自查概要：开环 {args.open_rate:.0f} 次/秒", flush=True)
         results.append(
             asyncio.run(
