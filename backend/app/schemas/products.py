@@ -98,18 +98,18 @@ class EnterpriseFactsPublic(BaseModel):
 
 class EligibleProductPublic(BaseModel):
     rank: int = Field(ge=1, description="推荐顺位，1 为最适合")
-    product: ProductPublic
+    product: ProductPublic = Field(description="产品")
     reasons: list[str] = Field(description="适合的理由（中文，可直接展示）")
 
 
 class IneligibleProductPublic(BaseModel):
-    product: ProductPublic
+    product: ProductPublic = Field(description="产品")
     unmet: list[str] = Field(description="不符合的每一项条件（中文，可直接展示）")
     reasons: list[str] = Field(description="已经符合的条件")
 
 
 class ProductMatchesPublic(BaseModel):
-    enterprise: EnterprisePublic
+    enterprise: EnterprisePublic = Field(description="匹配的企业")
     need: NeedPublic = Field(description="本次匹配所依据的融资需求")
     facts: EnterpriseFactsPublic = Field(description="匹配所依据的企业情况")
     eligible: list[EligibleProductPublic] = Field(
