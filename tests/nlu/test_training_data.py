@@ -370,6 +370,15 @@ def test_regexes_do_not_fire_inside_longer_codes(training_data):
     ]
 
 
+def test_uscc_regex_finds_codes_typed_in_groups(training_data):
+    uscc = patterns(training_data, "uscc")
+    for typed in ("9132 0412 MA25 RT8W 4H", "91320106-MA1QF7LY-5R", "91320400MA2AGYGL3B"):
+        sentence = f"信用代码 {typed} 谢谢"
+        assert [m.group(0) for p in uscc for m in p.finditer(sentence)] == [typed]
+    # a phone number and an SMS code side by side are not a code
+    assert not [m for p in uscc for m in p.finditer("手机 13912345678 482913")]
+
+
 def test_lookup_tables(training_data):
     tables = {t["name"]: t["elements"] for t in training_data.lookup_tables}
     assert set(REQUIRED_LOOKUPS) <= set(tables)
