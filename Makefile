@@ -110,8 +110,8 @@ test-backend: $(BACKEND_VENV)/.synced ## 后端测试（SQLite 与 PostgreSQL）
 	$(BACKEND_VENV)/bin/pytest tests/backend tests/test_compose.py
 
 .PHONY: test-bot
-test-bot: $(BOT_VENV)/.synced $(BACKEND_VENV)/.synced ## 训练数据检查与动作服务器测试
-	$(BOT_VENV)/bin/pytest tests/nlu tests/actions
+test-bot: $(BOT_VENV)/.synced $(BACKEND_VENV)/.synced ## 训练数据、NLU 组件、追踪存储与动作服务器测试
+	$(BOT_VENV)/bin/pytest tests/nlu tests/bot tests/actions
 
 .PHONY: test-e2e
 test-e2e: venvs model ## 启动三个真实服务做端到端对话测试
