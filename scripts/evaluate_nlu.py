@@ -38,6 +38,8 @@ DEFAULT_MODEL = ROOT / "models" / "current.tar.gz"
 DEFAULT_DATA = ROOT / "tests" / "nlu_heldout"
 DEFAULT_REPORT = ROOT / "docs" / "nlu-report.md"
 TARGET_MACRO_F1 = 0.95
+# What scripts/train_model.sh hashes, and the held-out set.
+MODEL_INPUTS = ("bot/config.yml", "bot/domain", "bot/data", "nlu_data", "tests/nlu_heldout")
 FALLBACK = "nlu_fallback"
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -224,6 +226,7 @@ def data_fingerprint(data: Path) -> tuple[list[str], str]:
 
 
 def pipeline_of(metadata: Any) -> list[str]:
+    """The NLU components, each with the settings that differ from its defaults."""
     from rasa.core.policies.policy import Policy
 
     names = []
@@ -232,18 +235,33 @@ def pipeline_of(metadata: Any) -> list[str]:
             continue
         if node.uses.__name__ == "RegexMessageHandler":
             continue
-        names.append(node.uses.__name__)
+        try:
+            defaults = node.uses.get_default_config()
+        except Exception:  # a component without defaults shows its name only
+            defaults = dict(node.config)
+        changed = [
+            f"{key}={value}"
+            for key, value in node.config.items()
+            if key in defaults and defaults[key] != value and key != "dictionary_path"
+        ]
+        names.append(
+            f"{node.uses.__name__}({', '.join(changed)})" if changed else node.uses.__name__
+        )
     return names
 
 
 def git_commit() -> str:
+    """HEAD, marked when the model's inputs or the held-out set differ from it."""
     try:
-        out = subprocess.run(
+        head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        )
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *MODEL_INPUTS], cwd=ROOT, capture_output=True
+        ).stdout.strip()
     except OSError:
         return "?"
-    return out.stdout.strip() or "?"
+    return f"{head or '?'}{' + uncommitted changes' if dirty else ''}"
 
 
 def cell(text: Any) -> str:
@@ -315,6 +333,9 @@ def render(ctx: dict[str, Any]) -> str:
         "",
         "Intent scores are those of `rasa test nlu`: the FallbackClassifier is undone, so the",
         "classifier's best intent is scored. The deployed row counts every nlu_fallback as a miss.",
+        "Once training data or `bot/config.yml` have been changed after reading this report's",
+        "errors, the score is optimistic: write fresh held-out examples before the next round",
+        "(`tests/nlu_heldout/README.md`).",
         "",
         "## Intents",
         "",
