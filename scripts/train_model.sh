@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Trains the Rasa model only when its inputs changed. The model is named by a hash of the training
-# data, the config, the domain and the locked bot environment, and kept in a cache outside the
-# checkout, so a fresh clone (or CI) with the same inputs reuses it instead of training again.
+# data, the config, the custom pipeline components (bot/components), the domain and the locked bot
+# environment, and kept in a cache outside the checkout, so a fresh clone (or CI) with the same
+# inputs reuses it instead of training again.
 # Leaves models/current.tar.gz pointing at the model for these inputs and prints its path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache_dir="${MODEL_CACHE_DIR:-$HOME/.cache/xinyidai/models}"
-inputs=(bot/config.yml bot/domain bot/data nlu_data requirements/bot.lock.txt)
+inputs=(bot/config.yml bot/components bot/domain bot/data nlu_data requirements/bot.lock.txt)
 hash=$(find "${inputs[@]}" -type f -not -name '*.pyc' -print0 | LC_ALL=C sort -z \
   | xargs -0 sha256sum | sha256sum | cut -c1-16)
 name="xinyidai-$hash"

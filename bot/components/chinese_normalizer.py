@@ -8,6 +8,8 @@ character, so the entity offsets annotated in the training data stay valid.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 import opencc
@@ -15,7 +17,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -68,6 +70,11 @@ class ChineseTextNormalizer(GraphComponent):
     def required_packages() -> list[str]:
         return ["opencc"]
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """This file's code shapes the training data: a change must not reuse Rasa's cache."""
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
     def _normalize_message(self, message: Message) -> None:
         text = message.get(TEXT)
         if text:
@@ -75,8 +82,26 @@ class ChineseTextNormalizer(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
+            raw = example.get(TEXT)
             self._normalize_message(example)
+            if raw:
+                self._normalize_entity_values(example, raw)
         return training_data
+
+    @staticmethod
+    def _normalize_entity_values(example: Message, raw: str) -> None:
+        """An annotated value that is just the typed text follows the text into its normal form.
+
+        Otherwise EntitySynonymMapper learns `yy2026… → ｙｙ２０２６…` from an annotation
+        `[ｙｙ２０２６…](ticket_id)` and hands full-width values back for half-width input.
+        Explicit values (synonyms) stay as they are.
+        """
+        text = example.get(TEXT)
+        for entity in example.get(ENTITIES) or []:
+            start, end = entity.get("start"), entity.get("end")
+            if start is None or end is None or entity.get("value") != raw[start:end]:
+                continue
+            entity["value"] = text[start:end]
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

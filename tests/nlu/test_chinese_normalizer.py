@@ -35,3 +35,37 @@ def test_keeps_every_character_in_place(normalize: TextNormalizer):
 
 def test_half_width_leaves_chinese_punctuation_that_has_no_ascii_twin():
     assert to_half_width("〔〕、。") == "〔〕、。"
+
+
+def test_typed_entity_values_are_normalised_with_the_text_and_synonyms_kept():
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.components.chinese_normalizer import ChineseTextNormalizer
+
+    typed = Message(
+        data={
+            "text": "单号ｙｙ２０２６１１２１０００１",
+            "intent": "inform",
+            "entities": [
+                {
+                    "start": 2,
+                    "end": 16,
+                    "value": "ｙｙ２０２６１１２１０００１",
+                    "entity": "ticket_id",
+                }
+            ],
+        }
+    )
+    synonym = Message(
+        data={
+            "text": "申請數字貸",
+            "intent": "apply_product",
+            "entities": [{"start": 2, "end": 5, "value": "数字贷", "entity": "product"}],
+        }
+    )
+    ChineseTextNormalizer().process_training_data(TrainingData([typed, synonym]))
+    assert typed.get("text") == "单号yy202611210001"
+    assert typed.get("entities")[0]["value"] == "yy202611210001"
+    assert synonym.get("text") == "申请数字贷"
+    assert synonym.get("entities")[0]["value"] == "数字贷"
