@@ -21,6 +21,7 @@ from app.models.registry import Enterprise
 from app.schemas.tickets import HandoffCreate
 from app.services._db import get_or_create
 from app.services.enterprises import require_bound_enterprise
+from app.services.idempotency import chat_request
 from app.services.tickets import (
     ChatUserLike,
     create_once,
@@ -63,11 +64,7 @@ def request_handoff(
     now: datetime,
 ) -> tuple[int, dict[str, Any]]:
     """Returns (201, reply) for a new ticket, (200, reply) for the open one. Commits."""
-    payload = {
-        "channel": chat_user.channel,
-        "user_id": chat_user.user_id,
-        "body": data.model_dump(mode="json"),
-    }
+    payload = chat_request(chat_user, data)
 
     def create() -> tuple[int, dict[str, Any]]:
         enterprise_id = None

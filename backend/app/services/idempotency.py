@@ -28,6 +28,18 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def chat_request(chat_user: Any, body: Any, **ids: Any) -> dict[str, Any]:
+    """What identifies a chat user's create request: who asks, for which object ids, with what body.
+
+    `chat_user` is the acting user (channel, user_id); `body` the request's pydantic model."""
+    return {
+        **ids,
+        "channel": chat_user.channel,
+        "user_id": chat_user.user_id,
+        "body": body.model_dump(mode="json"),
+    }
+
+
 def _stored(session: Session, scope: str, key: str, request_hash: str) -> tuple[int, dict] | None:
     record = session.scalars(
         select(IdempotencyRecord).where(

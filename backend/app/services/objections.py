@@ -19,6 +19,7 @@ from app.masking import mask_text
 from app.models import Binding, ChatUser, Enterprise, RegistryEntity, TicketKind
 from app.schemas.tickets import ObjectionCreate
 from app.services.enterprises import require_bound_enterprise
+from app.services.idempotency import chat_request
 from app.services.tickets import (
     ChatUserLike,
     create_once,
@@ -60,12 +61,7 @@ def file_objection(
     now: datetime,
 ) -> tuple[int, dict[str, Any]]:
     """Returns (201, reply) for a new ticket, (200, reply) for the open one. Commits."""
-    payload = {
-        "enterprise_id": enterprise_id,
-        "channel": chat_user.channel,
-        "user_id": chat_user.user_id,
-        "body": data.model_dump(mode="json"),
-    }
+    payload = chat_request(chat_user, data, enterprise_id=enterprise_id)
 
     def create() -> tuple[int, dict[str, Any]]:
         enterprise = require_bound_enterprise(

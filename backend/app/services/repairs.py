@@ -23,6 +23,7 @@ from app.errors import AppError
 from app.models import TicketKind
 from app.schemas.tickets import RepairCreate
 from app.services.enterprises import require_bound_enterprise
+from app.services.idempotency import chat_request
 from app.services.objections import bound_chat_user
 from app.services.tickets import (
     ChatUserLike,
@@ -147,12 +148,7 @@ def apply_repair(
     """Returns (201, reply) for a new ticket, (200, reply) for the open one. Commits."""
     today = today or china_date(now)
     commitment = current_commitment()
-    payload = {
-        "enterprise_id": enterprise_id,
-        "channel": chat_user.channel,
-        "user_id": chat_user.user_id,
-        "body": data.model_dump(mode="json"),
-    }
+    payload = chat_request(chat_user, data, enterprise_id=enterprise_id)
 
     def create() -> tuple[int, dict[str, Any]]:
         enterprise = require_bound_enterprise(

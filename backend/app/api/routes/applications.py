@@ -18,7 +18,7 @@ from app.schemas.applications import (
 )
 from app.services import applications as service
 from app.services.enterprises import require_bound_enterprise
-from app.services.idempotency import run_once
+from app.services.idempotency import chat_request, run_once
 
 router = APIRouter(tags=["产品申请"])
 
@@ -83,11 +83,7 @@ def create_application(
         session,
         scope="applications.create",
         key=idempotency_key,
-        payload={
-            "enterprise_id": enterprise_id,
-            "chat_user": [chat_user.channel, chat_user.user_id],
-            "body": body.model_dump(mode="json"),
-        },
+        payload=chat_request(chat_user, body, enterprise_id=enterprise_id),
         create=create,
     )
     return JSONResponse(reply, status_code=code)

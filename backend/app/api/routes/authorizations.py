@@ -21,7 +21,7 @@ from app.schemas.authorization import (
 )
 from app.services import authorizations as service
 from app.services.enterprises import require_bound_enterprise
-from app.services.idempotency import run_once
+from app.services.idempotency import chat_request, run_once
 
 router = APIRouter(tags=["授权"])
 
@@ -134,11 +134,7 @@ def create_authorization(
         session,
         scope="authorizations.create",
         key=idempotency_key,
-        payload={
-            "enterprise_id": enterprise_id,
-            "chat_user": [chat_user.channel, chat_user.user_id],
-            "body": body.model_dump(mode="json"),
-        },
+        payload=chat_request(chat_user, body, enterprise_id=enterprise_id),
         create=create,
     )
     return JSONResponse(reply, status_code=code)
