@@ -111,3 +111,32 @@ def test_check_char_round_trip() -> None:
 def test_check_value_31_maps_to_zero() -> None:
     # When the weighted sum is divisible by 31 the check character is "0", not out of range.
     assert compute_check_char("0" * 17) == "0"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "individual"),
+    [
+        ("９１３２９９０１ＭＡ１ＧＹ００１７Ｘ", "91329901MA1GY0017X", False),
+        ("9232-9902 ma1lj0028t", "92329902MA1LJ0028T", True),
+    ],
+)
+def test_check_route_normalises_and_names_individual_businesses(
+    client, raw: str, expected: str, individual: bool
+) -> None:
+    response = client.post("/api/v1/registrations/uscc-checks", json={"uscc": raw})
+
+    assert response.status_code == 200
+    assert response.json() == {"uscc": expected, "is_individual_business": individual}
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [("91329901MA1GY0017Y", "校验码"), ("9132", "18位"), ("91329901MA1GY0O17X", "“O”")],
+)
+def test_check_route_explains_what_is_wrong(client, raw: str, says: str) -> None:
+    response = client.post("/api/v1/registrations/uscc-checks", json={"uscc": raw})
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "uscc_invalid"
+    assert says in body["message"]

@@ -96,6 +96,20 @@ class RegistrationCreate(BaseModel):
     )
 
 
+class UsccCheckCreate(BaseModel):
+    uscc: str = Field(
+        min_length=1,
+        max_length=64,
+        description="用户输入的统一社会信用代码（可含全角字符、小写字母、空格和短横线）",
+        examples=["9132 9901-ma1gy0017x"],
+    )
+
+
+class UsccCheckPublic(BaseModel):
+    uscc: str = Field(description="规范化后的代码（18位，校验码正确）")
+    is_individual_business: bool = Field(description="“92”开头：个体工商户")
+
+
 class EventBrief(BaseModel):
     code: str = Field(description="活动码")
     name: str = Field(description="活动名称")

@@ -25,10 +25,13 @@ from app.schemas.registration import (
     SmsErrorPublic,
     SmsOutboxItem,
     SmsOutboxPublic,
+    UsccCheckCreate,
+    UsccCheckPublic,
 )
 from app.services import registration as registration_service
 from app.services import sms
 from app.services._clock import as_utc
+from app.uscc import UsccInvalid, is_individual_business, validate_uscc
 
 router = APIRouter(prefix="/registrations", tags=["实名注册"])
 
@@ -73,6 +76,24 @@ def send_sms_code(
         resend_after_seconds=int(sms.RESEND_COOLDOWN.total_seconds()),
         max_attempts=sms.MAX_FAILED_ATTEMPTS,
     )
+
+
+@router.post(
+    "/uscc-checks",
+    summary="校验统一社会信用代码",
+    description=(
+        "规范化（全角、小写、空格、短横线）后按 GB 32100-2015 校验码检查代码，"
+        "供对话中逐项收集时当场提示。只校验代码本身，不查询也不透露登记信息。"
+    ),
+    response_model=UsccCheckPublic,
+    responses={422: {"model": ErrorPublic, "description": "uscc_invalid：代码不合规，附原因"}},
+)
+def check_uscc(body: UsccCheckCreate) -> UsccCheckPublic:
+    try:
+        code = validate_uscc(body.uscc)
+    except UsccInvalid as invalid:
+        raise AppError("uscc_invalid", invalid.message, 422, fields=["uscc"]) from None
+    return UsccCheckPublic(uscc=code, is_individual_business=is_individual_business(code))
 
 
 @router.post(
