@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -16,11 +16,13 @@ class BackendUnavailable(Exception):
 
 @dataclass
 class BackendError(Exception):
-    """The backend refused the request (4xx) with a machine code and a Chinese message."""
+    """The backend refused the request (4xx) with a machine code and a Chinese message; `body`
+    holds the rest of the answer (the fields it names, tries left, seconds to wait)."""
 
     status: int
     code: str
     message: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
 class BackendClient:
@@ -69,6 +71,7 @@ class BackendClient:
                 status=response.status_code,
                 code=str(body.get("code", "error")),
                 message=str(body.get("message", "请求未能完成，请稍后再试。")),
+                body=body if isinstance(body, dict) else {},
             )
         return response.json()
 
@@ -86,6 +89,27 @@ class BackendClient:
             "GET",
             f"/enterprises/{enterprise_id}/credit-summary",
             headers=_acting(channel, user_id),
+        )
+
+    async def check_uscc(self, uscc: str) -> dict[str, Any]:
+        return await self._request("POST", "/registrations/uscc-checks", json={"uscc": uscc})
+
+    async def send_sms_code(self, phone: str, channel: str, user_id: str) -> dict[str, Any]:
+        return await self._request(
+            "POST",
+            "/registrations/sms-codes",
+            json={"phone": phone},
+            headers=_acting(channel, user_id),
+        )
+
+    async def register(
+        self, registration: dict[str, Any], channel: str, user_id: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        return await self._request(
+            "POST",
+            "/registrations",
+            json=registration,
+            headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
         )
 
 
