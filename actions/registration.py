@@ -153,8 +153,11 @@ class ValidateRegistrationForm(FlowFormValidation):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = digits(entity_or_text(tracker, "phone", value))
-        if not re.fullmatch(r"1[3-9]\d{9}", phone):
+        found = re.search(
+            r"(?<!\d)1[3-9]\d{9}(?!\d)", digits(entity_or_text(tracker, "phone", value))
+        )
+        phone = found.group() if found else ""
+        if not phone:
             return self.reject(
                 dispatcher, "phone", "手机号应为11位数字、以1开头，请重新输入（如 13812345678）。"
             )
@@ -165,8 +168,9 @@ class ValidateRegistrationForm(FlowFormValidation):
     async def validate_sms_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = digits(entity_or_text(tracker, "sms_code", value))
-        if not re.fullmatch(r"\d{6}", code):
+        found = re.search(r"(?<!\d)\d{6}(?!\d)", digits(entity_or_text(tracker, "sms_code", value)))
+        code = found.group() if found else ""
+        if not code:
             return self.reject(dispatcher, "sms_code", "验证码是6位数字，请查看短信后输入。")
         return self.accept("sms_code", code)
 
@@ -200,15 +204,19 @@ class ValidateRegistrationForm(FlowFormValidation):
             "phone": tracker.get_slot("phone"),
             "sms_code": tracker.get_slot("sms_code"),
         }
+        changes: dict[str, Any] = {}
         if tracker.get_slot("event_code"):
             registration["event_code"] = tracker.get_slot("event_code")
         try:
-            result = await backend.register(
-                registration,
-                channel_of(tracker),
-                tracker.sender_id,
-                delivery_key(tracker, "registration"),
-            )
+            try:
+                result = await self._register(tracker, registration)
+            except BackendError as error:
+                if error.code != "event_not_found":
+                    raise
+                # A stale or mistyped event link must not stop the registration itself.
+                del registration["event_code"]
+                changes["event_code"] = None
+                result = await self._register(tracker, registration)
         except BackendUnavailable:
             dispatcher.utter_message(
                 text="抱歉，平台服务暂时不可用，注册还没有完成。请稍后再输入一次验证码重试，"
@@ -216,7 +224,7 @@ class ValidateRegistrationForm(FlowFormValidation):
             )
             return {"sms_code": None}
         except BackendError as error:
-            return await self._refused(dispatcher, tracker, error)
+            return {**changes, **await self._refused(dispatcher, tracker, error)}
         enterprise = result["enterprise"]
         if result["created"]:
             opening = f"注册成功！您已作为{enterprise['role']}绑定“{enterprise['name']}”。"
@@ -232,7 +240,15 @@ class ValidateRegistrationForm(FlowFormValidation):
                 {"title": "贷款产品", "payload": "/ask_products"},
             ],
         )
-        return {"registered": True}
+        return {**changes, "registered": True}
+
+    async def _register(self, tracker: Tracker, registration: dict[str, Any]) -> dict[str, Any]:
+        return await backend.register(
+            registration,
+            channel_of(tracker),
+            tracker.sender_id,
+            delivery_key(tracker, "registration"),
+        )
 
     async def _refused(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, error: BackendError
@@ -241,8 +257,6 @@ class ValidateRegistrationForm(FlowFormValidation):
         if error.code in ("sms_code_expired", "sms_code_locked", "sms_code_not_sent"):
             await self._send_code(dispatcher, tracker, tracker.get_slot("phone"))
             return {"sms_code": None}
-        if error.code == "event_not_found":
-            return {"event_code": None, "sms_code": None}
         slot_of_field = {
             "enterprise_name": "company_name",
             "person_name": "person_name",
