@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from abc import abstractmethod
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -55,6 +56,10 @@ class FlowFormValidation(FormValidationAction):
 
     # What the user hears the third time in a row an answer is not understood, per slot.
     slot_hints: ClassVar[dict[str, str]] = {}
+
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form>; abstract so that rasa-sdk does not register this base class."""
 
     @staticmethod
     def accept(slot: str, value: Any) -> dict[str, Any]:
