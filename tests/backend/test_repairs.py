@@ -180,6 +180,27 @@ def test_the_commitment_and_proof_are_required(
     assert session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 
+def test_a_written_account_of_the_rectification_is_proof_enough(
+    client: TestClient, bind, demo_city, session: Session, clock
+) -> None:
+    """Chat channels cannot take images yet: the user describes the rectification in words."""
+    enterprise_id, penalty = _green(bind, demo_city, session)
+    legal_representative = demo_city[0].legal_representative
+    account = f"罚款已于2026年6月1日缴清，经办人{legal_representative}，电话13812345678"
+
+    created = _apply(
+        client, enterprise_id, repair_body(penalty.id, proof=[], proof_description=account)
+    )
+
+    assert created.status_code == 201
+    ticket = created.json()["ticket"]
+    assert ticket["number"].startswith("XF")
+    assert ticket["evidence"] == []
+    assert "罚款已于2026年6月1日缴清" in ticket["description"]
+    assert legal_representative not in ticket["description"]
+    assert "13812345678" not in ticket["description"]
+
+
 def test_a_superseded_commitment_is_refused(
     client: TestClient, bind, demo_city, session: Session, clock, tmp_path, monkeypatch
 ) -> None:

@@ -92,7 +92,16 @@ class RepairCreate(BaseModel):
     proof: list[EvidenceRef] = Field(
         default_factory=list,
         max_length=20,
-        description="整改证明材料（缴款凭证、整改报告等），至少 1 份，最多 20 份",
+        description="整改证明材料（缴款凭证、整改报告等），最多 20 份；与整改情况说明至少提供一项",
+    )
+    proof_description: str = Field(
+        default="",
+        max_length=1000,
+        description=(
+            "整改情况的文字说明（如缴款日期、凭证号、整改措施），在聊天中还不能发图片时作为证明；"
+            "与证明材料至少提供一项；个人信息会脱敏保存"
+        ),
+        examples=["罚款已于2026年6月1日缴清，缴款书号 3201260601001，整改报告已报生态环境局"],
     )
     contact_phone: MobilePhone
 

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from app.core.config import REPO_ROOT
 from app.enums import CreditCategory
 from app.errors import AppError
+from app.masking import mask_text
 from app.models import TicketKind
 from app.schemas.tickets import RepairCreate
 from app.services.enterprises import require_bound_enterprise
 from app.services.idempotency import chat_request
-from app.services.objections import bound_chat_user
+from app.services.objections import bound_chat_user, person_names
 from app.services.tickets import (
     ChatUserLike,
     create_once,
@@ -126,10 +127,12 @@ def _check_input(data: RepairCreate, commitment: Commitment) -> None:
             422,
             fields=["commitment_version"],
         )
-    if not data.proof:
+    # A written account of the rectification counts as proof while a channel cannot take images
+    # yet; the certifying authority checks it like a photo of the receipt.
+    if not data.proof and not data.proof_description:
         raise AppError(
             "proof_required",
-            "申请信用修复需要至少一份整改证明材料，如罚款缴纳凭证、整改报告的照片。",
+            "申请信用修复需要整改证明：罚款缴纳凭证、整改报告的照片，或整改情况的文字说明。",
             422,
             fields=["proof"],
         )
@@ -178,6 +181,7 @@ def apply_repair(
             enterprise_id=enterprise.id,
             record_id=record.id,
             evidence=[p.model_dump() for p in data.proof],
+            description=mask_text(data.proof_description, person_names(session, enterprise)),
             contact_phone=data.contact_phone,
             commitment_version=commitment.version,
             commitment_accepted_at=now,
