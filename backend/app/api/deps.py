@@ -1,15 +1,20 @@
 """Request dependencies: the database session, the service-token guard, the city, the clock, and
-the staff-token guard with its role checks."""
+the staff-token guard with its role checks.
+
+The ones that do no I/O are `async def`: FastAPI runs a plain `def` dependency in its thread pool,
+and each such hop (a thread hand-off under the GIL) cost more CPU than the work itself. Only what
+talks to the database runs in a thread."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -24,17 +29,29 @@ from app.services import staff as staff_service
 from app.services.audit import Actor
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    # Services commit their own writes; whatever is left uncommitted (an error) is rolled back.
-    with request.app.state.session_factory() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the request. Services commit their own writes; whatever is left uncommitted
+    (an error, a read after the last commit) is rolled back when the request ends.
+
+    Opening a session does no I/O, and closing one whose work was committed only hands the
+    connection back to the pool (psycopg skips the ROLLBACK of an idle connection), so both run
+    here on the event loop; a close that must roll back talks to the database and goes to a
+    worker thread like the endpoint's own queries."""
+    session = request.app.state.session_factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_city(request: Request) -> CityConfig:
+async def get_city(request: Request) -> CityConfig:
     return request.app.state.city
 
 
@@ -49,7 +66,7 @@ _bearer = HTTPBearer(
 )
 
 
-def require_service_token(
+async def require_service_token(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -78,7 +95,7 @@ class ChatUserRef:
         return Actor.chat_user(self.channel, self.user_id)
 
 
-def get_chat_user(
+async def get_chat_user(
     channel: Annotated[
         str,
         Header(
@@ -114,7 +131,7 @@ IdempotencyKeyDep = Annotated[
 ]
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The request's clock. Tests override this dependency to run rules at a fixed time."""
     return utcnow()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Row
 
 from app.enums import CreditCategory, DataClass, RecordStatus
 from app.masking import mask_person_name, mask_text
@@ -72,7 +74,8 @@ class RecordList(BaseModel):
     items: list[RecordPublic] = Field(description="该类别的记录，新的在前；个人信息已脱敏")
 
 
-def registration_public(entity: RegistryEntity) -> RegistrationPublic:
+def registration_public(entity: RegistryEntity | Row[Any]) -> RegistrationPublic:
+    """From the registry entity, or from a row with its columns (the self-check's)."""
     return RegistrationPublic(
         name=entity.name,
         uscc=entity.uscc,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.models import AuditEntry
@@ -26,6 +27,25 @@ class Actor:
         return cls("staff", username)
 
 
+def _row(
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    purpose: str,
+    details: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "actor_type": actor.type,
+        "actor_id": actor.id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "purpose": purpose,
+        "details": details or {},
+    }
+
+
 def record_access(
     session: Session,
     actor: Actor,
@@ -38,14 +58,25 @@ def record_access(
 ) -> AuditEntry:
     """Adds an audit row to the caller's transaction: it commits with the read it records, and a
     request that fails leaves neither. Never put personal data in clear into `details`."""
-    entry = AuditEntry(
-        actor_type=actor.type,
-        actor_id=actor.id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        purpose=purpose,
-        details=details or {},
-    )
+    entry = AuditEntry(**_row(actor, action, subject_type, subject_id, purpose, details))
     session.add(entry)
     return entry
+
+
+_INSERT = insert(AuditEntry.__table__)
+
+
+def append_access(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    purpose: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """`record_access` as one plain INSERT sent at once, for a hot read that never looks at the
+    row again: no ORM object, no unit-of-work flush, no RETURNING of the id. Same row, same
+    transaction, same rules."""
+    session.execute(_INSERT, _row(actor, action, subject_type, subject_id, purpose, details))

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Row, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.enums import CreditCategory, DataClass, RecordStatus
-from app.models import Binding, CreditEvaluation, CreditRecord, Enterprise, RegistryEntity
-from app.services.audit import Actor, record_access
+from app.models import (
+    Binding,
+    ChatUser,
+    CreditEvaluation,
+    CreditRecord,
+    Enterprise,
+    RegistryEntity,
+)
+from app.services.audit import Actor, append_access, record_access
+from app.services.enterprises import not_bound
 
 
 @dataclass(frozen=True)
@@ -65,10 +74,64 @@ class CategoryCount:
 
 @dataclass(frozen=True)
 class SelfCheck:
-    summary: CreditSummary
-    entity: RegistryEntity
+    """What the self-check summary shows. `facts` is one row of `_BOUND_FACTS`: the enterprise
+    (`enterprise_id`, `enterprise_name`, `enterprise_uscc`, `is_individual_business`), its
+    registration facts (the columns of RegistrationPublic, and `white_listed`) and its latest
+    evaluation (`grade`, `reasons`, `evaluated_on`; all None before the first evaluation)."""
+
+    facts: Row[Any]
     counts: list[CategoryCount]
-    person_names: tuple[str, ...]
+
+
+_E, _R, _EV = Enterprise.__table__, RegistryEntity.__table__, CreditEvaluation.__table__
+_B, _U, _CR = Binding.__table__, ChatUser.__table__, CreditRecord.__table__
+
+# The self-check's two SELECTs, built once (plain Core on the tables: no per-request statement
+# building, cache-key generation or ORM row processing), with only the columns shown.
+_BOUND_FACTS = (
+    select(
+        _E.c.id.label("enterprise_id"),
+        _E.c.name.label("enterprise_name"),
+        _E.c.uscc.label("enterprise_uscc"),
+        _E.c.is_individual_business,
+        _R.c.id.label("registry_entity_id"),
+        _R.c.name,
+        _R.c.uscc,
+        _R.c.entity_type,
+        _R.c.industry,
+        _R.c.established_on,
+        _R.c.legal_representative,
+        _R.c.address,
+        _R.c.registration_authority,
+        _R.c.status,
+        _R.c.white_listed,
+        _EV.c.grade,
+        _EV.c.reasons,
+        _EV.c.evaluated_on,
+    )
+    .select_from(_E)
+    .join(_B, _B.c.enterprise_id == _E.c.id)
+    .join(_U, _U.c.id == _B.c.chat_user_id)
+    .join(_R, _R.c.id == _E.c.registry_entity_id)
+    .outerjoin(_EV, _EV.c.registry_entity_id == _R.c.id)
+    .where(
+        _E.c.id == bindparam("enterprise_id"),
+        _U.c.channel == bindparam("channel"),
+        _U.c.external_user_id == bindparam("user_id"),
+    )
+    # The latest evaluation: the join has one row per evaluation of the one enterprise.
+    .order_by(_EV.c.evaluated_on.desc(), _EV.c.id.desc())
+    .limit(1)
+)
+_COUNTS = (
+    select(
+        _CR.c.category,
+        func.count(),
+        func.sum(case((_CR.c.status == RecordStatus.DISPUTED.value, 1), else_=0)),
+    )
+    .where(_CR.c.registry_entity_id == bindparam("registry_entity_id"))
+    .group_by(_CR.c.category)
+)
 
 
 def person_names(session: Session, entity: RegistryEntity) -> tuple[str, ...]:
@@ -84,49 +147,48 @@ def person_names(session: Session, entity: RegistryEntity) -> tuple[str, ...]:
 
 def counts_with_disputes(session: Session, registry_entity_id: int) -> list[CategoryCount]:
     """Every known category, zeros included, with how many of its records are under objection."""
-    disputed = func.sum(case((CreditRecord.status == RecordStatus.DISPUTED.value, 1), else_=0))
-    stmt = (
-        select(CreditRecord.category, func.count(), disputed)
-        .where(CreditRecord.registry_entity_id == registry_entity_id)
-        .group_by(CreditRecord.category)
-    )
-    found = {category: (count, int(d or 0)) for category, count, d in session.execute(stmt)}
+    found = {
+        category: (count, int(disputed or 0))
+        for category, count, disputed in session.execute(
+            _COUNTS, {"registry_entity_id": registry_entity_id}
+        )
+    }
     return [
         CategoryCount(category, *found.get(category.value, (0, 0))) for category in CreditCategory
     ]
 
 
-def self_check(session: Session, enterprise: Enterprise, actor: Actor) -> SelfCheck:
-    """The summary for a bound user. It shows counts of non-public categories and an evaluation
-    whose reasons cite the tax grade, so the read is audited like any non-public read; the audit
-    row commits with the read."""
-    # Built here rather than by credit_summary, whose own count query would repeat the one below.
-    entity = session.get_one(RegistryEntity, enterprise.registry_entity_id)
-    counts = counts_with_disputes(session, entity.id)
-    summary = CreditSummary(
-        enterprise=enterprise,
-        evaluation=latest_evaluation(session, entity.id),
-        white_list=entity.white_listed,
-        counts={c.category: c.count for c in counts},
-    )
+def self_check(session: Session, enterprise_id: int, channel: str, user_id: str) -> SelfCheck:
+    """The summary for a chat user bound to the enterprise (`not_bound` otherwise, the same for
+    an unknown id). It shows counts of non-public categories and an evaluation whose reasons cite
+    the tax grade, so the read is audited like any non-public read; the audit row commits with
+    the read.
+
+    This is the busiest read (every self-check of the bot), so it is three statements and the
+    commit: the binding check, the enterprise, its registration facts and its latest evaluation
+    in one SELECT; the counts in a second; the audit INSERT."""
+    facts = session.execute(
+        _BOUND_FACTS, {"enterprise_id": enterprise_id, "channel": channel, "user_id": user_id}
+    ).first()
+    if facts is None:
+        raise not_bound()
+    counts = counts_with_disputes(session, facts.registry_entity_id)
     non_public = [
         c.category.value
         for c in counts
         if c.count and c.category.data_class is DataClass.NON_PUBLIC
     ]
-    record_access(
+    append_access(
         session,
-        actor,
+        Actor.chat_user(channel, user_id),
         action="read_non_public",
         subject_type="enterprise",
-        subject_id=enterprise.id,
+        subject_id=enterprise_id,
         purpose=SELF_CHECK_PURPOSE,
         details={"view": "credit_summary", "categories": non_public},
     )
-    # Read before the commit: afterwards it would take a new connection and transaction.
-    names = person_names(session, entity)
     session.commit()
-    return SelfCheck(summary, entity, counts, names)
+    return SelfCheck(facts, counts)
 
 
 def category_records(

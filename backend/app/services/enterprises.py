@@ -46,9 +46,14 @@ def require_bound_enterprise(
     )
     enterprise = session.scalars(stmt).first()
     if enterprise is None:
-        raise AppError(
-            "not_bound",
-            "您还没有绑定这家企业，不能查看它的信息。请先完成实名注册并绑定企业。",
-            403,
-        )
+        raise not_bound()
     return enterprise
+
+
+def not_bound() -> AppError:
+    """The refusal of an enterprise the chat user is not bound to, or that does not exist."""
+    return AppError(
+        "not_bound",
+        "您还没有绑定这家企业，不能查看它的信息。请先完成实名注册并绑定企业。",
+        403,
+    )

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from app.api.deps import ChatUserDep, SessionDep
+from app.api.replies import json_reply
 from app.enums import CreditCategory, DataClass
 from app.schemas import (
     EnterprisePublic,
@@ -42,23 +43,23 @@ def get_credit_summary(
     enterprise_id: EnterpriseId,
     chat_user: ChatUserDep,
     session: SessionDep,
-) -> SelfCheckSummaryPublic:
-    enterprise = require_bound_enterprise(
-        session, enterprise_id, chat_user.channel, chat_user.user_id
-    )
-    check = self_check(session, enterprise, chat_user.actor)
-    evaluation = check.summary.evaluation
-    return SelfCheckSummaryPublic(
-        enterprise=EnterprisePublic.model_validate(enterprise),
-        registration=registration_public(check.entity),
-        evaluation=None
-        if evaluation is None
-        else EvaluationPublic(
-            grade=evaluation.grade,
-            reasons=evaluation.reasons,
-            evaluated_on=evaluation.evaluated_on,
+) -> Response:
+    check = self_check(session, enterprise_id, chat_user.channel, chat_user.user_id)
+    facts = check.facts
+    summary = SelfCheckSummaryPublic(
+        enterprise=EnterprisePublic(
+            id=facts.enterprise_id,
+            name=facts.enterprise_name,
+            uscc=facts.enterprise_uscc,
+            is_individual_business=facts.is_individual_business,
         ),
-        white_list=check.summary.white_list,
+        registration=registration_public(facts),
+        evaluation=None
+        if facts.grade is None
+        else EvaluationPublic(
+            grade=facts.grade, reasons=facts.reasons, evaluated_on=facts.evaluated_on
+        ),
+        white_list=facts.white_listed,
         counts=[
             CategoryCountPublic(
                 category=c.category,
@@ -69,6 +70,7 @@ def get_credit_summary(
             for c in check.counts
         ],
     )
+    return json_reply(summary)
 
 
 @router.get(

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import SessionDep
+from app.api.replies import json_reply
 from app.errors import AppError
 from app.schemas import ErrorPublic, HealthPublic
 
@@ -18,9 +19,9 @@ router = APIRouter(tags=["运维"])
     response_model=HealthPublic,
     responses={503: {"model": ErrorPublic, "description": "数据库不可用"}},
 )
-def health(session: SessionDep) -> HealthPublic:
+def health(session: SessionDep) -> Response:
     try:
         session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         raise AppError("database_unavailable", "数据库暂时不可用，请稍后再试。", 503) from None
-    return HealthPublic(status="ok")
+    return json_reply(HealthPublic(status="ok"))
