@@ -113,6 +113,11 @@ test-backend: $(BACKEND_VENV)/.synced ## 后端测试（SQLite 与 PostgreSQL）
 test-bot: $(BOT_VENV)/.synced $(BACKEND_VENV)/.synced ## 训练数据、NLU 组件、追踪存储与动作服务器测试
 	$(BOT_VENV)/bin/pytest tests/nlu tests/bot tests/actions
 
+.PHONY: test-stories
+test-stories: venvs model ## 各业务流程的中文测试对话（rasa test core，预测错误即失败）
+	$(BOT_VENV)/bin/rasa test core --stories tests/stories --model models/current.tar.gz \
+	  --fail-on-prediction-errors --out tests/artifacts/stories
+
 .PHONY: test-e2e
 test-e2e: venvs model ## 启动三个真实服务做端到端对话测试
 	$(BACKEND_VENV)/bin/pytest tests/e2e
@@ -125,5 +130,5 @@ bench-backend: $(BACKEND_VENV)/.synced ## 后端性能基准：20 万家企业�
 bench: bench-backend ## 全部性能基准（目前为后端）
 
 .PHONY: test
-test: venvs lint validate test-backend test-bot test-e2e ## 安装所需并运行全部测试
+test: venvs lint validate test-backend test-bot test-stories test-e2e ## 安装所需并运行全部测试
 	@echo "全部测试通过 / all tests passed"

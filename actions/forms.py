@@ -86,6 +86,10 @@ class FlowFormValidation(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         answered = requested in tracker.slots_to_validate()
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        if not events:
+            # Nothing of this form in the answer (a question, say): adding any SlotSet here would
+            # stop Rasa from rejecting the form's turn, and the question would go unanswered.
+            return events
         values = {event["name"]: event["value"] for event in events}
 
         invalid = int(tracker.get_slot(INVALID_ANSWERS_SLOT) or 0)

@@ -275,3 +275,13 @@ async def test_stop_pauses_the_form_and_keeps_its_answers(make_tracker, domain):
     assert SlotSet("paused_flow", FORM) in events
     assert not any(e.get("name") == "company_name" for e in events)
     assert "继续" in texts(dispatcher)
+
+
+async def test_an_answer_with_nothing_for_the_form_changes_no_slot(form_turn, domain):
+    # Rasa then rejects the form's turn, so the rules can answer the question asked instead.
+    dispatcher = CollectingDispatcher()
+    tracker = form_turn("u", FORM, "uscc", "查询信用要收费吗", {}, intent="faq")
+
+    events = await ValidateRegistrationForm().run(dispatcher, tracker, domain)
+
+    assert [e for e in events if e["event"] == "slot" and e["name"] != "requested_slot"] == []
