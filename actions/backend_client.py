@@ -112,6 +112,44 @@ class BackendClient:
             headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
         )
 
+    # ---- 进度查询 progress, 转人工 hand-off
+
+    async def my_tickets(self, channel: str, user_id: str) -> list[dict[str, Any]]:
+        """The user's objection, repair and hand-off tickets, open ones first."""
+        body = await self._request("GET", "/me/tickets", headers=_acting(channel, user_id))
+        return body["items"]
+
+    async def ticket(self, number: str, channel: str, user_id: str) -> dict[str, Any]:
+        """One ticket (YY/XF/RG) with its history; someone else's answers 404 like a missing one."""
+        return await self._request("GET", f"/tickets/{number}", headers=_acting(channel, user_id))
+
+    async def application(self, number: str, channel: str, user_id: str) -> dict[str, Any]:
+        """One product application (SQ) of any enterprise bound to the user; else 404."""
+        return await self._request(
+            "GET", f"/applications/{number}", headers=_acting(channel, user_id)
+        )
+
+    async def enterprise_applications(
+        self, enterprise_id: int, channel: str, user_id: str
+    ) -> list[dict[str, Any]]:
+        body = await self._request(
+            "GET",
+            f"/enterprises/{enterprise_id}/applications",
+            headers=_acting(channel, user_id),
+        )
+        return body["items"]
+
+    async def request_handoff(
+        self, handoff: dict[str, Any], channel: str, user_id: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """{"created": bool, "ticket": …}: created false is the user's hand-off still open."""
+        return await self._request(
+            "POST",
+            "/handoffs",
+            json=handoff,
+            headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
+        )
+
 
 def _acting(channel: str, user_id: str) -> dict[str, str]:
     """The chat user a call acts for: the backend checks every object against these headers."""

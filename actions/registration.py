@@ -39,7 +39,10 @@ def cleaned(text: str) -> str:
 
 
 def entity_or_text(tracker: Tracker, entity: str, value: Any) -> str:
-    """The extracted entity when the NLU found one in the latest message, else the slot value."""
+    """What the user gave for a slot: their whole answer when the form asked for this slot (an
+    entity the NLU cut out of it may be partial), else the entity found in passing."""
+    if tracker.get_slot("requested_slot") == entity and tracker.latest_message.get("text"):
+        return cleaned(tracker.latest_message["text"])
     found = next(tracker.get_latest_entity_values(entity), None)
     return cleaned(found if found else value)
 

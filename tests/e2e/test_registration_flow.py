@@ -1,4 +1,4 @@
-"""实名注册 typed through Rasa's REST channel on the live stack, checked in the backend afterwards."""
+"""实名注册 typed through the REST channel on the live stack, checked in the backend afterwards."""
 
 from __future__ import annotations
 

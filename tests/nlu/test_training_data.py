@@ -55,7 +55,8 @@ CONTRACT_INTENTS = (
 )
 # Intents beyond the contract (other than faq/<topic> sub-intents). Keep it empty unless
 # the domain declares them too.
-EXTRA_INTENTS: tuple[str, ...] = ()
+# Intents beyond the contract that flows rely on: resume picks up a flow left with 算了 (PRODUCT.md).
+EXTRA_INTENTS: tuple[str, ...] = ("resume",)
 CONTRACT_ENTITIES = (
     "uscc",
     "company_name",
