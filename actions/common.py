@@ -109,7 +109,7 @@ class ActionClarifyIntent(Action):
         return []
 
 
-# Slots whose answers are personal data: such an answer is masked harder (or left out) in summaries.
+# Slots whose answers are personal data: such answers are masked harder, or left out.
 PERSONAL_SLOTS = frozenset({"person_name", "phone", "sms_code", "contact_phone"})
 SUMMARY_MESSAGES = 5
 SUMMARY_MESSAGE_CHARS = 120
