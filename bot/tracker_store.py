@@ -81,9 +81,11 @@ class PersonalDataSeal:
 
         return SEALED.sub(reveal, text)
 
-    def seal_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        known = _personal_values(event)
-        return _map_strings(event, lambda text: self.seal_text(text, known))
+    def seal_event(self, event: dict[str, Any], known: Iterable[str] = ()) -> dict[str, Any]:
+        """Seals an event; `known` adds personal values found elsewhere in the same turn (a name
+        typed as a bare answer is recognised only by the slot the form fills with it)."""
+        values = _personal_values(event) | set(known)
+        return _map_strings(event, lambda text: self.seal_text(text, values))
 
     def open_event(self, event: dict[str, Any]) -> dict[str, Any]:
         return _map_strings(event, self.open_text)
@@ -128,12 +130,13 @@ class ProtectedSQLTrackerStore(SQLTrackerStore):
         # SQLTrackerStore.save, with each event sealed before it is serialised.
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
-                data = self.seal.seal_event(event.as_dict())
+            events = [event.as_dict() for event in self._additional_events(session, tracker)]
+            turn_values = set().union(*(_personal_values(event) for event in events))
+            for data in (self.seal.seal_event(event, turn_values) for event in events):
                 session.add(
                     self.SQLEvent(
                         sender_id=tracker.sender_id,
-                        type_name=event.type_name,
+                        type_name=data["event"],
                         timestamp=data.get("timestamp"),
                         intent_name=data.get("parse_data", {})
                         .get("intent", {})

@@ -110,3 +110,21 @@ def test_known_values_never_match_inside_earlier_ciphertext():
     for _ in range(50):  # ciphertext is random: try many
         sealed = seal.seal_text(text, known=[PHONE, "123456", "12"])
         assert seal.open_text(sealed) == text
+
+
+async def test_a_bare_answer_is_sealed_through_the_slot_the_form_fills(store, domain):
+    # "陈志强" typed alone as the answer to "您的姓名是": no entity, only the form's slot knows.
+    tracker = DialogueStateTracker("u4", domain.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("陈志强", intent={"name": "inform", "confidence": 0.7}))
+    tracker.update(SlotSet("person_name", "陈志强"))
+    tracker.update(UserUttered("482913", intent={"name": "inform", "confidence": 0.7}))
+    tracker.update(SlotSet("sms_code", "482913"))
+
+    await store.save(tracker)
+
+    raw = stored_rows(store)
+    assert "陈志强" not in raw
+    assert "482913" not in raw
+    reloaded = await store.retrieve("u4")
+    assert reloaded.latest_message.text == "482913"

@@ -17,6 +17,7 @@ class LiveStack:
     stack: Stack
     backend_url: str
     rasa_url: str
+    state_dir: Path
 
     def say(self, sender: str, message: str) -> list[dict]:
         """One user turn on Rasa's REST channel; the bot's replies."""
@@ -27,6 +28,18 @@ class LiveStack:
         )
         response.raise_for_status()
         return response.json()
+
+    def all_logs(self) -> str:
+        return "\n".join(
+            self.stack.log_path(service).read_text(errors="replace")
+            for service in self.stack.services
+        )
+
+    def tracker_store_bytes(self) -> bytes:
+        """The raw SQLite file (and its WAL) of Rasa's conversation store."""
+        return b"".join(
+            path.read_bytes() for path in self.state_dir.glob("rasa-tracker.db*") if path.is_file()
+        )
 
     def backend_log(self) -> str:
         backend = next(s for s in self.stack.services if s.name == "backend")
@@ -41,14 +54,10 @@ def live_stack(
     if not model.exists():
         pytest.fail("没有训练好的模型 models/current.tar.gz：请先运行 make model")
     ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
+    state_dir = tmp_path_factory.mktemp("rasa-state")
     with Stack(
-        services(
-            ports,
-            demo_database_url,
-            model.resolve(),
-            state_dir=tmp_path_factory.mktemp("rasa-state"),
-        ),
+        services(ports, demo_database_url, model.resolve(), state_dir=state_dir),
         ARTIFACTS / "e2e-logs",
     ) as stack:
         stack.wait_healthy(timeout=300)
-        yield LiveStack(stack, backend_url(ports), rasa_url(ports))
+        yield LiveStack(stack, backend_url(ports), rasa_url(ports), state_dir)

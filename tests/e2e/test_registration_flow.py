@@ -58,7 +58,10 @@ def test_registration_typed_step_by_step_binds_the_user(live_stack: LiveStack):
 
     assert "注册成功" in reply
     assert [item["name"] for item in bound(live_stack, sender)] == [MACHINERY["name"]]
-    assert phone not in live_stack.backend_log()
+    # Personal data is in no log and sealed in the conversation store.
+    for personal in (phone, MACHINERY["legal_representative"]):
+        assert personal not in live_stack.all_logs()
+        assert personal.encode() not in live_stack.tracker_store_bytes()
 
 
 def test_a_question_mid_form_is_answered_and_stop_then_resume_picks_up(live_stack: LiveStack):
