@@ -150,6 +150,61 @@ class BackendClient:
             headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
         )
 
+    # ---- 信用自查 details, 异议申诉, 信用修复
+
+    async def credit_records(
+        self, enterprise_id: int, category: str, channel: str, user_id: str
+    ) -> dict[str, Any]:
+        return await self._request(
+            "GET",
+            f"/enterprises/{enterprise_id}/records",
+            params={"category": category},
+            headers=_acting(channel, user_id),
+        )
+
+    async def search_records(
+        self, enterprise_id: int, query: str, channel: str, user_id: str, limit: int = 5
+    ) -> dict[str, Any]:
+        return await self._request(
+            "GET",
+            f"/enterprises/{enterprise_id}/records/search",
+            params={"q": query, "limit": limit},
+            headers=_acting(channel, user_id),
+        )
+
+    async def file_objection(
+        self,
+        enterprise_id: int,
+        objection: dict[str, Any],
+        channel: str,
+        user_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        return await self._request(
+            "POST",
+            f"/enterprises/{enterprise_id}/objections",
+            json=objection,
+            headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
+        )
+
+    async def repair_commitment(self) -> dict[str, Any]:
+        return await self._request("GET", "/repairs/commitment")
+
+    async def apply_repair(
+        self,
+        enterprise_id: int,
+        repair: dict[str, Any],
+        channel: str,
+        user_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        return await self._request(
+            "POST",
+            f"/enterprises/{enterprise_id}/repairs",
+            json=repair,
+            headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
+        )
+
 
 def _acting(channel: str, user_id: str) -> dict[str, str]:
     """The chat user a call acts for: the backend checks every object against these headers."""
