@@ -112,41 +112,77 @@ class BackendClient:
             headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
         )
 
-    # ---- 进度查询 progress, 转人工 hand-off
+    # ---- 授权 authorization
 
-    async def my_tickets(self, channel: str, user_id: str) -> list[dict[str, Any]]:
-        """The user's objection, repair and hand-off tickets, open ones first."""
-        body = await self._request("GET", "/me/tickets", headers=_acting(channel, user_id))
-        return body["items"]
+    async def authorization_notice(self) -> dict[str, Any]:
+        """The current risk notice (version, text) and the scope choices: data categories,
+        the platform's institutions, the period bounds."""
+        return await self._request("GET", "/authorizations/notice")
 
-    async def ticket(self, number: str, channel: str, user_id: str) -> dict[str, Any]:
-        """One ticket (YY/XF/RG) with its history; someone else's answers 404 like a missing one."""
-        return await self._request("GET", f"/tickets/{number}", headers=_acting(channel, user_id))
-
-    async def application(self, number: str, channel: str, user_id: str) -> dict[str, Any]:
-        """One product application (SQ) of any enterprise bound to the user; else 404."""
+    async def create_authorization(
+        self,
+        enterprise_id: int,
+        authorization: dict[str, Any],
+        channel: str,
+        user_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
         return await self._request(
-            "GET", f"/applications/{number}", headers=_acting(channel, user_id)
+            "POST",
+            f"/enterprises/{enterprise_id}/authorizations",
+            json=authorization,
+            headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
         )
 
-    async def enterprise_applications(
+    async def list_authorizations(
         self, enterprise_id: int, channel: str, user_id: str
     ) -> list[dict[str, Any]]:
         body = await self._request(
             "GET",
-            f"/enterprises/{enterprise_id}/applications",
+            f"/enterprises/{enterprise_id}/authorizations",
             headers=_acting(channel, user_id),
         )
         return body["items"]
 
-    async def request_handoff(
-        self, handoff: dict[str, Any], channel: str, user_id: str, idempotency_key: str
+    async def revoke_authorization(
+        self, enterprise_id: int, authorization_id: int, channel: str, user_id: str
     ) -> dict[str, Any]:
-        """{"created": bool, "ticket": …}: created false is the user's hand-off still open."""
         return await self._request(
             "POST",
-            "/handoffs",
-            json=handoff,
+            f"/enterprises/{enterprise_id}/authorizations/{authorization_id}/revoke",
+            headers=_acting(channel, user_id),
+        )
+
+    # ---- 产品匹配与申请 products and applications
+
+    async def products(self) -> list[dict[str, Any]]:
+        body = await self._request("GET", "/products")
+        return body["items"]
+
+    async def match_products(
+        self, enterprise_id: int, need: dict[str, Any], channel: str, user_id: str
+    ) -> dict[str, Any]:
+        return await self._request(
+            "POST",
+            f"/enterprises/{enterprise_id}/product-matches",
+            json=need,
+            headers=_acting(channel, user_id),
+        )
+
+    async def apply_product(
+        self,
+        enterprise_id: int,
+        application: dict[str, Any],
+        channel: str,
+        user_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """{"created": bool, "application": …}: created false is the product's application that
+        is already under way (one active application per product and enterprise)."""
+        return await self._request(
+            "POST",
+            f"/enterprises/{enterprise_id}/applications",
+            json=application,
             headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
         )
 
@@ -202,6 +238,44 @@ class BackendClient:
             "POST",
             f"/enterprises/{enterprise_id}/repairs",
             json=repair,
+            headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
+        )
+
+    # ---- 进度查询 progress, 转人工 hand-off
+
+    async def my_tickets(self, channel: str, user_id: str) -> list[dict[str, Any]]:
+        """The user's objection, repair and hand-off tickets, open ones first."""
+        body = await self._request("GET", "/me/tickets", headers=_acting(channel, user_id))
+        return body["items"]
+
+    async def ticket(self, number: str, channel: str, user_id: str) -> dict[str, Any]:
+        """One ticket (YY/XF/RG) with its history; someone else's answers 404 like a missing one."""
+        return await self._request("GET", f"/tickets/{number}", headers=_acting(channel, user_id))
+
+    async def application(self, number: str, channel: str, user_id: str) -> dict[str, Any]:
+        """One product application (SQ) of any enterprise bound to the user; else 404."""
+        return await self._request(
+            "GET", f"/applications/{number}", headers=_acting(channel, user_id)
+        )
+
+    async def enterprise_applications(
+        self, enterprise_id: int, channel: str, user_id: str
+    ) -> list[dict[str, Any]]:
+        body = await self._request(
+            "GET",
+            f"/enterprises/{enterprise_id}/applications",
+            headers=_acting(channel, user_id),
+        )
+        return body["items"]
+
+    async def request_handoff(
+        self, handoff: dict[str, Any], channel: str, user_id: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """{"created": bool, "ticket": …}: created false is the user's hand-off still open."""
+        return await self._request(
+            "POST",
+            "/handoffs",
+            json=handoff,
             headers={**_acting(channel, user_id), "Idempotency-Key": idempotency_key},
         )
 
