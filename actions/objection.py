@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -279,10 +280,14 @@ class RecordPicking(FlowFormValidation):
         return next((c for c in candidates if str(c["id"]) == record_id), None)
 
 
-class AskRecord(Action):
+class AskRecord(Action, ABC):
     """Shows the candidates found for the user's description, to confirm one."""
 
     query_slot: ClassVar[str]
+
+    @abstractmethod
+    def name(self) -> str:
+        """action_ask_<flow>_record; abstract so that rasa-sdk does not register this base."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
