@@ -171,7 +171,9 @@ def matches_text(result: dict[str, Any]) -> str:
             lines.append(f"{opening}，可申请的产品共{len(eligible)}个，推荐顺序如下：")
             for match in eligible[:shown]:
                 lines.append(f"{match['rank']}. {product_line(match['product'])}")
-                reasons = "；".join(match["reasons"][:reasons_each])
+                # What fits the stated purpose says most; the amount and term fit come after.
+                ordered = sorted(match["reasons"], key=lambda reason: "用途" not in reason)
+                reasons = "；".join(ordered[:reasons_each])
                 if reasons:
                     lines.append(f"   理由：{reasons}")
             if len(eligible) > shown:
