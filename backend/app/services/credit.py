@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, select
+from sqlalchemy import Row, bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 
 from app.enums import CreditCategory, DataClass, RecordStatus
@@ -74,7 +74,7 @@ class CategoryCount:
 
 @dataclass(frozen=True)
 class SelfCheck:
-    """What the self-check summary shows. `facts` is one row of `_BOUND_FACTS`: the enterprise
+    """What the self-check summary shows. `facts` is a row of `_SELF_CHECK`: the enterprise
     (`enterprise_id`, `enterprise_name`, `enterprise_uscc`, `is_individual_business`), its
     registration facts (the columns of RegistrationPublic, and `white_listed`) and its latest
     evaluation (`grade`, `reasons`, `evaluated_on`; all None before the first evaluation)."""
@@ -86,9 +86,14 @@ class SelfCheck:
 _E, _R, _EV = Enterprise.__table__, RegistryEntity.__table__, CreditEvaluation.__table__
 _B, _U, _CR = Binding.__table__, ChatUser.__table__, CreditRecord.__table__
 
-# The self-check's two SELECTs, built once (plain Core on the tables: no per-request statement
-# building, cache-key generation or ORM row processing), with only the columns shown.
-_BOUND_FACTS = (
+# The self-check in one SELECT, built once (plain Core on the tables: no per-request statement
+# building, cache-key generation or ORM row processing), with only the columns shown. `facts` is
+# the binding check, the enterprise, its registration facts and its latest evaluation (one row,
+# none when the chat user is not bound); `counts` has a row per category the enterprise has
+# records in. facts LEFT JOIN counts: a row per category, each repeating the facts (one row with
+# no category when there are no records; none at all when not bound). The counts find the
+# registry entity from the enterprise id themselves, so they need no earlier round trip.
+_FACTS = (
     select(
         _E.c.id.label("enterprise_id"),
         _E.c.name.label("enterprise_name"),
@@ -122,16 +127,28 @@ _BOUND_FACTS = (
     # The latest evaluation: the join has one row per evaluation of the one enterprise.
     .order_by(_EV.c.evaluated_on.desc(), _EV.c.id.desc())
     .limit(1)
+    .subquery("facts")
 )
 _COUNTS = (
     select(
         _CR.c.category,
-        func.count(),
-        func.sum(case((_CR.c.status == RecordStatus.DISPUTED.value, 1), else_=0)),
+        func.count().label("records"),
+        func.sum(case((_CR.c.status == RecordStatus.DISPUTED.value, 1), else_=0)).label(
+            "disputed_records"
+        ),
     )
-    .where(_CR.c.registry_entity_id == bindparam("registry_entity_id"))
+    .where(
+        _CR.c.registry_entity_id
+        == select(_E.c.registry_entity_id)
+        .where(_E.c.id == bindparam("enterprise_id"))
+        .scalar_subquery()
+    )
     .group_by(_CR.c.category)
+    .subquery("counts")
 )
+_SELF_CHECK = select(
+    _FACTS, _COUNTS.c.category, _COUNTS.c.records, _COUNTS.c.disputed_records
+).select_from(_FACTS.outerjoin(_COUNTS, true()))
 
 
 def person_names(session: Session, entity: RegistryEntity) -> tuple[str, ...]:
@@ -145,34 +162,25 @@ def person_names(session: Session, entity: RegistryEntity) -> tuple[str, ...]:
     return tuple(dict.fromkeys([entity.legal_representative, *bound]))
 
 
-def counts_with_disputes(session: Session, registry_entity_id: int) -> list[CategoryCount]:
-    """Every known category, zeros included, with how many of its records are under objection."""
-    found = {
-        category: (count, int(disputed or 0))
-        for category, count, disputed in session.execute(
-            _COUNTS, {"registry_entity_id": registry_entity_id}
-        )
-    }
-    return [
-        CategoryCount(category, *found.get(category.value, (0, 0))) for category in CreditCategory
-    ]
-
-
 def self_check(session: Session, enterprise_id: int, channel: str, user_id: str) -> SelfCheck:
     """The summary for a chat user bound to the enterprise (`not_bound` otherwise, the same for
     an unknown id). It shows counts of non-public categories and an evaluation whose reasons cite
     the tax grade, so the read is audited like any non-public read; the audit row commits with
     the read.
 
-    This is the busiest read (every self-check of the bot), so it is three statements and the
-    commit: the binding check, the enterprise, its registration facts and its latest evaluation
-    in one SELECT; the counts in a second; the audit INSERT."""
-    facts = session.execute(
-        _BOUND_FACTS, {"enterprise_id": enterprise_id, "channel": channel, "user_id": user_id}
-    ).first()
-    if facts is None:
+    This is the busiest read (every self-check of the bot), so it is one SELECT (`_SELF_CHECK`)
+    and one INSERT (the audit row) before the commit."""
+    rows = session.execute(
+        _SELF_CHECK, {"enterprise_id": enterprise_id, "channel": channel, "user_id": user_id}
+    ).all()
+    if not rows:
         raise not_bound()
-    counts = counts_with_disputes(session, facts.registry_entity_id)
+    found = {
+        row.category: (row.records, int(row.disputed_records or 0)) for row in rows if row.category
+    }
+    counts = [
+        CategoryCount(category, *found.get(category.value, (0, 0))) for category in CreditCategory
+    ]
     non_public = [
         c.category.value
         for c in counts
@@ -188,7 +196,7 @@ def self_check(session: Session, enterprise_id: int, channel: str, user_id: str)
         details={"view": "credit_summary", "categories": non_public},
     )
     session.commit()
-    return SelfCheck(facts, counts)
+    return SelfCheck(rows[0], counts)
 
 
 def category_records(
