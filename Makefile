@@ -124,7 +124,21 @@ test-e2e: venvs model ## 启动三个真实服务做端到端对话测试
 
 .PHONY: bench-backend
 bench-backend: $(BACKEND_VENV)/.synced ## 后端性能基准：20 万家企业上的自查、匹配与注册写入
+	@command -v wrk >/dev/null 2>&1 || $(MAKE) --no-print-directory wrk
 	@$(BACKEND_PY) scripts/bench_backend.py
+
+# The benchmark's load generator (Debian's wrk package). Without it (not root, no apt-get) the
+# benchmark says so and falls back to its Python httpx generator.
+.PHONY: wrk
+wrk:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> 安装压测工具 wrk / installing wrk (apt-get)"; \
+	  apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "wrk 安装失败，基准将改用 httpx 压测端 / could not install wrk, falling back to httpx"; \
+	else \
+	  echo "未安装 wrk：请以 root 运行 apt-get install -y wrk；本次基准改用 httpx 压测端 / wrk is not installed (apt-get install -y wrk); falling back to httpx"; \
+	fi
 
 .PHONY: bench
 bench: bench-backend ## 全部性能基准（目前为后端）
