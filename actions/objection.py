@@ -86,6 +86,37 @@ _NO_EVIDENCE = ("没有", "没", "无", "暂无", "不需要", "没什么")
 _LATER = ("稍后", "以后", "晚点", "后面", "回头", "待会", "之后", "再补", "稍候")
 
 
+# A policy question asks; an answer tells. The NLU takes some free-text answers ("罚款已于6月1日
+# 缴清") for faq: without these marks they are the answer to the form's question.
+_QUESTION = re.compile(
+    r"[?？]|吗|呢|么|多久|多长|怎么|怎样|什么|为什么|为啥|如何|能不能|可不可以|是否|哪|几天|多少|要不要"
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search(unicodedata.normalize("NFKC", text)))
+
+
+def answer_taken_for_faq(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """The latest message as the value of `slot` when the form asked for it and the NLU called
+    it a policy question although it asks nothing (the slot's mapping skips faq)."""
+    text = str(tracker.latest_message.get("text") or "").strip()
+    if (
+        tracker.get_slot("requested_slot") == slot
+        and latest_intent(tracker) == "faq"
+        and text
+        and not looks_like_question(text)
+    ):
+        return {slot: text}
+    return {}
+
+
+def told_in_words(text: str, minimum: int = 4) -> bool:
+    """A description or proof in words, not a number or a stray "好"."""
+    return len(_CJK.findall(text)) >= minimum and not text.startswith("/")
+
+
 def candidate(record: dict[str, Any]) -> dict[str, Any]:
     """The facts of a record the flows show and check, from a search hit or a details row."""
     return {field: record.get(field) for field in _CANDIDATE_FIELDS}
@@ -237,6 +268,10 @@ class RecordPicking(FlowFormValidation):
         candidates: list[dict[str, Any]] = tracker.get_slot(self.query_slot) or []
         if not candidates:
             return {self.record_slot: None, self.query_slot: None}
+        picked_by_button = next(tracker.get_latest_entity_values("record_id"), None) is not None
+        if not picked_by_button and str(value) in {str(c["id"]) for c in candidates}:
+            # Confirmed before: the form checks its filled slots again when it is resumed.
+            return self.accept(self.record_slot, str(value))
         picked = self._picked(value, tracker, candidates)
         if picked is None:
             text = unicodedata.normalize("NFKC", str(value or "")).strip()
@@ -257,8 +292,6 @@ class RecordPicking(FlowFormValidation):
         if record_id is not None:
             return by_id.get(str(record_id))
         text = unicodedata.normalize("NFKC", str(value or "")).strip()
-        if text in by_id:  # a record id set by the form itself (picked at the start)
-            return by_id[text]
         if len(candidates) == 1 and (latest_intent(tracker) == "affirm" or _YES.match(text)):
             return candidates[0]
         if match := _NUMBER.match(text):
@@ -345,7 +378,19 @@ class ValidateObjectionForm(RecordPicking):
     async def extract_objection_record_query(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await self.picked_at_start(dispatcher, tracker)
+        return await self.picked_at_start(dispatcher, tracker) or answer_taken_for_faq(
+            tracker, self.query_slot
+        )
+
+    async def extract_objection_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return answer_taken_for_faq(tracker, "objection_description")
+
+    async def extract_objection_evidence(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return answer_taken_for_faq(tracker, "objection_evidence")
 
     async def validate_objection_record_query(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -381,7 +426,7 @@ class ValidateObjectionForm(RecordPicking):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = unicodedata.normalize("NFKC", str(value or "")).strip()
-        if len(text) < 4 or text.startswith("/"):
+        if not told_in_words(text):
             return self.reject(
                 dispatcher,
                 "objection_description",

@@ -23,9 +23,11 @@ from actions.objection import (
     AskRecord,
     RecordPicking,
     acting_enterprise,
+    answer_taken_for_faq,
     date_cn,
     latest_intent,
     phone_of,
+    told_in_words,
 )
 from actions.registration import cleaned
 
@@ -114,7 +116,14 @@ class ValidateRepairForm(RecordPicking):
     async def extract_repair_record_query(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await self.picked_at_start(dispatcher, tracker)
+        return await self.picked_at_start(dispatcher, tracker) or answer_taken_for_faq(
+            tracker, self.query_slot
+        )
+
+    async def extract_repair_proof(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return answer_taken_for_faq(tracker, "repair_proof")
 
     async def validate_repair_record_query(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -158,7 +167,7 @@ class ValidateRepairForm(RecordPicking):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = cleaned(value or "")
-        if _NO_PROOF.match(text) or len(text) < 4 or text.startswith("/"):
+        if _NO_PROOF.match(text) or not told_in_words(text):
             return self.reject(
                 dispatcher,
                 "repair_proof",

@@ -285,3 +285,46 @@ def test_reasons_and_evidence_in_the_users_words():
     assert evidence_note("稍后补充") == "稍后补充"
     assert evidence_note("收据在家，晚点发给你") == "稍后补充"
     assert evidence_note("有缴款收据和整改报告") == "有缴款收据和整改报告"
+
+
+async def test_an_answer_the_nlu_took_for_a_policy_question_is_still_the_answer(
+    form_turn, domain, backend_url
+):
+    sender = f"obj-faq-{uuid.uuid4()}"
+    bind_demo_user(backend_url, channel="rest", user_id=sender, index=LIJI)
+    slots = filled(8, [], objection_evidence=None, objection_phone=None)
+
+    answer = form_turn(
+        sender, FORM, "objection_evidence", "有缴款收据，稍后补充", {}, slots=slots, intent="faq"
+    )
+    taken = values(await ValidateObjectionForm().run(CollectingDispatcher(), answer, domain))
+    assert taken["objection_evidence"] == "稍后补充"
+
+    question = form_turn(
+        sender, FORM, "objection_evidence", "异议要多久处理完", {}, slots=slots, intent="faq"
+    )
+    # Nothing for the form: Rasa rejects the form's turn and the faq rule answers the question.
+    assert await ValidateObjectionForm().run(CollectingDispatcher(), question, domain) == []
+
+
+async def test_a_resumed_form_does_not_confirm_the_record_again(form_turn, domain, backend_url):
+    sender = f"obj-resume-{uuid.uuid4()}"
+    bind_demo_user(backend_url, channel="rest", user_id=sender, index=LIJI)
+    found, _ = await start(form_turn, domain, sender, "我那个罚款早就交了怎么还挂着")
+    candidates = found["objection_record_query"][:1]
+    record_id = str(candidates[0]["id"])
+    dispatcher = CollectingDispatcher()
+    # On resume the form validates the slots it already holds.
+    resumed = form_turn(
+        sender,
+        FORM,
+        None,
+        "继续",
+        {"objection_record_query": candidates, "objection_record": record_id},
+        intent="resume",
+    )
+
+    result = values(await ValidateObjectionForm().run(dispatcher, resumed, domain))
+
+    assert result["objection_record"] == record_id
+    assert dispatcher.messages == []

@@ -167,3 +167,22 @@ def test_only_penalties_and_dishonesty_records_can_be_repaired():
     assert "2027年1月12日" in not_repairable_reason(early, today)
     due = {"category": "严重失信名单", "repairable_after": "2026-11-21"}
     assert not_repairable_reason(due, today) is None
+
+
+async def test_a_phone_number_is_no_proof(form_turn, domain, backend_url):
+    sender = f"rep-proof-{uuid.uuid4()}"
+    bind_demo_user(backend_url, channel="rest", user_id=sender, index=GREEN)
+    dispatcher = CollectingDispatcher()
+    tracker = form_turn(
+        sender,
+        FORM,
+        "repair_proof",
+        "13912345678",
+        {"repair_proof": "13912345678"},
+        slots={"repair_record": "1", "repair_commitment": "v1"},
+    )
+
+    result = values(await ValidateRepairForm().run(dispatcher, tracker, domain))
+
+    assert result["repair_proof"] is None
+    assert "整改证明" in texts(dispatcher)
