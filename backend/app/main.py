@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from app.api.deps import require_service_token
@@ -13,7 +14,7 @@ from app.api.main import api_router, institution_api_router, staff_api_router
 from app.api.routes import health
 from app.city import load_city
 from app.core.config import Settings, get_settings
-from app.core.db import create_db_engine, create_session_factory
+from app.core.db import REQUEST_THREADS, create_db_engine, create_session_factory
 from app.core.log_filters import mask_access_log
 from app.errors import register_error_handlers
 from app.schemas import ErrorPublic
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # No more request threads than pooled connections (app.core.db.REQUEST_THREADS).
+        to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         if settings.uses_dev_token:
             log.warning("service_token.is_development_default")
         if settings.sms_provider == "dev_outbox":

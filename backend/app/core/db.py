@@ -17,15 +17,22 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# Threads a worker runs sync endpoints on (app.main sets anyio's limiter; its default is 40), and
+# PostgreSQL connections its pool keeps: one each, so no request waits for or opens a connection.
+REQUEST_THREADS = 20
+
+
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     kwargs.setdefault("json_serializer", _json_dumps)
     if parsed.get_backend_name() != "sqlite":
-        # Sync endpoints run on up to 40 threads per worker, each holding a connection for its
-        # request. SQLAlchemy's default pool (5 kept + 10 overflow) closes every overflow
-        # connection after use, so under load about one request in four paid for a new PostgreSQL
-        # backend (fork, authentication); keep enough connections open (opened lazily).
-        kwargs.setdefault("pool_size", 20)
+        # Sync endpoints run on at most REQUEST_THREADS threads per worker (app.main), each
+        # holding a connection for its request. The pool keeps that many open (opened lazily): a
+        # connection beyond what the pool keeps is closed when the pool has that many idle, so
+        # with SQLAlchemy's default pool (5 + 10 overflow), and again with anyio's 40 threads
+        # against 20 kept, requests under load kept paying for new PostgreSQL backends (fork,
+        # authentication: 10–15 a second at 50 clients).
+        kwargs.setdefault("pool_size", REQUEST_THREADS)
         kwargs.setdefault("max_overflow", 10)
         engine = create_engine(url, **kwargs)
         _ping_idle_connections(engine)
