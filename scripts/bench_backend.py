@@ -816,12 +816,25 @@ def capacity_note(result: Result) -> str:
         return ""
     total = sum(cpu)
     ceiling = 1000 * (os.cpu_count() or 1) / total
+    used = result.throughput * total / 1000
     return (
         f"每次自查共耗 CPU 约 {total:.1f} ms（后端 {cpu[0]:.1f}、PostgreSQL {cpu[1]:.1f}、"
         f"压测端 {cpu[2]:.1f}），本机 {os.cpu_count()} 核全部给它也只有约 {ceiling:.0f} 次/秒；"
         f"50 个闭环客户端的平均延迟因此至少约 {50 / ceiling * 1000:.0f} ms"
         "（利特尔定律：并发 ÷ 吞吐）。"
+        f"这一项实际用到约 {used:.2f} 核（吞吐 × CPU/次）{cpu_pressure()}。"
     )
+
+
+def cpu_pressure() -> str:
+    """The kernel's CPU pressure (share of the last minute some runnable task waited for a CPU),
+    where the kernel reports it."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return ""
+    fields = dict(item.split("=") for item in line.split()[1:])
+    return f"（/proc/pressure/cpu：近 60 秒有 {fields['avg60']}% 的时间有任务在等 CPU）"
 
 
 def main() -> int:
