@@ -7,6 +7,7 @@ a casual 好的/嗯 is not consent to a risk notice.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -200,7 +201,20 @@ class ActionAskAuthCategories(Action):
                 *({"title": c, "payload": c} for c in categories),
             ],
         )
-        return [SlotSet("auth_notice_version", notice["version"])]
+        events = [SlotSet("auth_notice_version", notice["version"])]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.get_slot("pending_application") and intent == "authorize":
+            # An authorization the user starts afresh: an application left waiting for an
+            # earlier one (hand-off, another job) is not sent behind their back.
+            events += [SlotSet(slot, value) for slot, value in APPLICATION_CLEARED.items()]
+        return events
+
+
+def institution_payload(institution: dict[str, Any] | str) -> str:
+    """A button's payload naming the institution as an entity: a bank's name typed alone reads
+    to the NLU much like a question about which banks there are."""
+    value = "全部" if institution == ALL else institution["name"]
+    return "/inform" + json.dumps({"institution": value}, ensure_ascii=False)
 
 
 class ActionAskAuthInstitutions(Action):
@@ -224,12 +238,16 @@ class ActionAskAuthInstitutions(Action):
         )
         names = "、".join(i["name"] for i in institutions)
         text = f"授权给哪些机构？平台接入机构有：{names}。可以选“全部接入机构”，或说出机构名称。"
-        buttons = [{"title": "全部接入机构", "payload": "全部"}]
+        buttons = [{"title": "全部接入机构", "payload": institution_payload(ALL)}]
         if suggested:
             text = f"您申请的产品由{suggested['name']}提供，授权需包含这家机构。" + text
-            buttons.insert(0, {"title": f"仅{suggested['name']}", "payload": suggested["name"]})
+            buttons.insert(
+                0, {"title": f"仅{suggested['name']}", "payload": institution_payload(suggested)}
+            )
         else:
-            buttons += [{"title": i["name"], "payload": i["name"]} for i in institutions]
+            buttons += [
+                {"title": i["name"], "payload": institution_payload(i)} for i in institutions
+            ]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
@@ -308,7 +326,8 @@ class ValidateAuthorizationForm(FlowFormValidation):
         except BackendUnavailable:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return {"auth_institutions": None}
-        found = institutions_in(tracker, str(value), notice["institutions"], products)
+        said = next(tracker.get_latest_entity_values("institution"), None) or value
+        found = institutions_in(tracker, str(said), notice["institutions"], products)
         if found is None:
             names = "、".join(i["name"] for i in notice["institutions"])
             return self.reject(
@@ -518,6 +537,16 @@ class ActionRevokeAuthorization(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        candidate = tracker.get_slot("revoke_candidate")
+        picked = next(tracker.get_latest_entity_values("authorization_id"), None)
+        text = normalized(tracker.latest_message.get("text"))
+        if candidate and picked is None:
+            # A typed answer to the confirmation ("确认撤回", "不撤回") reads as this intent again.
+            if re.search(r"不撤|不要撤|别撤|先不|不用撤", text):
+                dispatcher.utter_message(text="好的，授权保持不变。")
+                return [SlotSet("revoke_candidate", None)]
+            if re.search(r"确认|确定", text):
+                return await revoke(dispatcher, tracker, candidate)
         found = await enterprise_authorizations(dispatcher, tracker)
         if found is None:
             return [SlotSet("revoke_candidate", None)]
@@ -587,24 +616,31 @@ class ActionConfirmRevoke(Action):
         if not candidate:
             dispatcher.utter_message(text="请先选择要撤回的授权，说“撤回授权”可以重新选择。")
             return []
-        enterprise = await registered_enterprise(dispatcher, tracker)
-        if enterprise is None:
-            return [SlotSet("revoke_candidate", None)]
-        try:
-            revoked = await backend.revoke_authorization(
-                enterprise["id"], int(candidate), channel_of(tracker), tracker.sender_id
-            )
-        except BackendUnavailable:
-            dispatcher.utter_message(response="utter_backend_unavailable")
-            return [SlotSet("revoke_candidate", None)]
-        except BackendError as error:
-            dispatcher.utter_message(text=error.message)
-            return [SlotSet("revoke_candidate", None)]
-        dispatcher.utter_message(
-            text=f"已撤回授权（编号 {revoked['id']}）。撤回后，相关机构不能再查询贵企业的这些"
-            "非公开信息；撤回前已查询的结果可能已被机构留存。需要时可以随时重新授权。"
-        )
+        return await revoke(dispatcher, tracker, candidate)
+
+
+async def revoke(
+    dispatcher: CollectingDispatcher, tracker: Tracker, candidate: str
+) -> list[EventType]:
+    """Revokes the authorization the user confirmed."""
+    enterprise = await registered_enterprise(dispatcher, tracker)
+    if enterprise is None:
         return [SlotSet("revoke_candidate", None)]
+    try:
+        revoked = await backend.revoke_authorization(
+            enterprise["id"], int(candidate), channel_of(tracker), tracker.sender_id
+        )
+    except BackendUnavailable:
+        dispatcher.utter_message(response="utter_backend_unavailable")
+        return [SlotSet("revoke_candidate", None)]
+    except BackendError as error:
+        dispatcher.utter_message(text=error.message)
+        return [SlotSet("revoke_candidate", None)]
+    dispatcher.utter_message(
+        text=f"已撤回授权（编号 {revoked['id']}）。撤回后，相关机构不能再查询贵企业的这些"
+        "非公开信息；撤回前已查询的结果可能已被机构留存。需要时可以随时重新授权。"
+    )
+    return [SlotSet("revoke_candidate", None)]
 
 
 class ActionCancelRevoke(Action):

@@ -116,6 +116,16 @@ async def test_institutions_by_name_short_name_product_or_all(form_turn, domain)
         entities=[{"entity": "product", "value": "常信贷"}],
     )
     _, everything = await answer(form_turn, domain, sender, "auth_institutions", "全部机构")
+    _, pressed = await answer(
+        form_turn,
+        domain,
+        sender,
+        "auth_institutions",
+        '/inform{"institution": "南京银行示范市分行"}',
+        value="南京银行示范市分行",
+        entities=[{"entity": "institution", "value": "南京银行示范市分行"}],
+    )
+    assert pressed["auth_institutions"] == ["njbank_sf"]
     refused, unknown = await answer(form_turn, domain, sender, "auth_institutions", "花旗银行")
 
     assert short["auth_institutions"] == ["sf_rcb", "icbc_sf"]
@@ -263,8 +273,9 @@ async def test_an_inline_authorization_offers_the_products_bank_first(
     (message,) = dispatcher.messages
     assert message["buttons"][0] == {
         "title": "仅江苏银行示范市分行",
-        "payload": "江苏银行示范市分行",
+        "payload": '/inform{"institution": "江苏银行示范市分行"}',
     }
+    assert message["buttons"][1]["payload"] == '/inform{"institution": "全部"}'
 
 
 async def test_list_then_revoke_the_only_live_authorization(
@@ -357,3 +368,49 @@ async def test_unregistered_users_are_led_to_registration(make_tracker, dispatch
     await ActionListAuthorizations().run(dispatcher, tracker, domain)
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_registration_required"]
+
+
+async def test_a_fresh_authorization_drops_an_application_left_waiting(
+    make_tracker, dispatcher, domain
+):
+    waiting = {"pending_application": True, "loan_product": "常信贷", "application_phone": "1"}
+    tracker = make_tracker(f"u-{uuid.uuid4()}", "authorize", "我要授权", slots=waiting)
+
+    events = await ActionAskAuthCategories().run(dispatcher, tracker, domain)
+
+    values = slot_values(events)
+    assert values["pending_application"] is False
+    assert values["application_phone"] is None
+
+
+async def test_a_typed_confirmation_or_refusal_is_understood(make_tracker, domain, backend_url):
+    """“确认撤回” / “不撤回” typed read as revoke_authorization again, not as yes or no."""
+    sender, enterprise = bound(backend_url, index=1)
+    granted = await backend.create_authorization(
+        enterprise["id"],
+        {
+            "consent": "同意",
+            "notice_version": (await backend.authorization_notice())["version"],
+            "data_categories": ["进出口"],
+            "institutions": ["ccb_sf"],
+        },
+        "rest",
+        sender,
+        uuid.uuid4().hex,
+    )
+    asking = {"revoke_candidate": str(granted["id"])}
+
+    kept = CollectingDispatcher()
+    events = await ActionRevokeAuthorization().run(
+        kept, make_tracker(sender, "revoke_authorization", "不撤回", slots=asking), domain
+    )
+    assert "授权保持不变" in texts(kept)
+    assert slot_values(events) == {"revoke_candidate": None}
+
+    done = CollectingDispatcher()
+    await ActionRevokeAuthorization().run(
+        done, make_tracker(sender, "revoke_authorization", "确认撤回", slots=asking), domain
+    )
+    assert "已撤回授权" in texts(done)
+    items = await backend.list_authorizations(enterprise["id"], "rest", sender)
+    assert next(i for i in items if i["id"] == granted["id"])["status"] == "已撤回"
