@@ -35,6 +35,12 @@ hardly does, and it bounds what the machine can do:
 latency is at least 50 ÷ that (Little's law), printed after the table. Target: self-check p95
 ≤ 50 ms at 50 clients, 0 errors.
 
+Below the table, for each wrk row with more than one connection: how its connections were spread
+over the uvicorn processes half-way through. uvicorn's workers share one listening socket and the
+first to wake accepts every pending connection, so 50 connections opened at once often land
+unevenly (50 / 0, 46 / 4, 32 / 18 in three tries on this machine): a worker holding most of them
+runs on one core while the other idles, and those connections queue behind each other.
+
 Rows the benchmark adds (bench* chat users, their bindings, registrations, audit entries) stay in
 the scale schema; a rerun reuses the sample bindings and registers new users.
 """
@@ -46,6 +52,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -54,7 +61,6 @@ import ssl
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -342,6 +348,7 @@ class Result:
     cpu: tuple[float, float, float] | None = None  # server, PostgreSQL, client seconds
     generator: str = "httpx"
     reported: dict[str, float] | None = None  # wrk: ok, p50, p95, p99 (ms)
+    spread: list[int] = field(default_factory=list)  # wrk: connections per uvicorn process
 
     def record(self, started: float, done: float, error: str | None) -> None:
         if error is None:
@@ -738,24 +745,50 @@ def matching_requests(pairs: list[tuple[str, int]]) -> list[WrkRequest]:
 HEALTH_REQUESTS = [WrkRequest("GET", "/health", {})]
 
 
-def _run_wrk(server: Server, script: Path, clients: int, seconds: float) -> tuple[str, float]:
-    """One wrk run; returns its output and the CPU seconds wrk itself spent (it is a child of
-    this process, reaped here, so RUSAGE_CHILDREN grows by exactly its time)."""
+def _run_wrk(
+    server: Server, script: Path, clients: int, seconds: float
+) -> tuple[str, float, list[int]]:
+    """One wrk run; returns its output, the CPU seconds wrk itself spent (it is a child of this
+    process, reaped here, so RUSAGE_CHILDREN grows by exactly its time) and how its connections
+    were spread over the uvicorn processes half-way through."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    completed = subprocess.run(
+    process = subprocess.Popen(
         [
             *("wrk", "-t", "1", "-c", str(clients), "-d", f"{max(1, round(seconds))}s"),
             *("--timeout", "30s", "-s", str(script), server.base),
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
+    time.sleep(max(1, round(seconds)) / 2)
+    spread = connections_per_process(server)
+    stdout, stderr = process.communicate()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if completed.returncode != 0 or "WRK requests=" not in completed.stdout:
-        raise SystemExit(f"wrk 运行失败：{completed.stderr or completed.stdout}")
+    if process.returncode != 0 or "WRK requests=" not in stdout:
+        raise SystemExit(f"wrk 运行失败：{stderr or stdout}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return completed.stdout, cpu
+    return stdout, cpu, spread
+
+
+def connections_per_process(server: Server) -> list[int]:
+    """Established connections to the server's port per uvicorn process, largest first (`ss`;
+    empty where it is missing). The workers share one listening socket and the first to wake
+    takes every pending connection, so connections opened at once are often spread unevenly."""
+    port = server.base.rsplit(":", 1)[1]
+    try:
+        listing = subprocess.run(
+            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", listing):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
 
 
 def wrk_closed_loop(
@@ -774,7 +807,7 @@ def wrk_closed_loop(
     if warmup > 0:
         _run_wrk(server, script, clients, warmup)
     before = probe.snapshot()
-    output, wrk_cpu = _run_wrk(server, script, clients, seconds)
+    output, wrk_cpu, spread = _run_wrk(server, script, clients, seconds)
     after = probe.snapshot()
     server_cpu, database_cpu, _ = CpuProbe.spent(before, after)
     line = next(line for line in output.splitlines() if line.startswith("WRK "))
@@ -787,6 +820,7 @@ def wrk_closed_loop(
         elapsed=int(figures["duration_us"]) / 1e6,
         cpu=(server_cpu, database_cpu, wrk_cpu),
         generator="wrk",
+        spread=spread,
         reported={
             "ok": int(figures["requests"]) - status_errors,
             **{f"p{p}": int(figures[f"p{p}"]) / 1000 for p in (50, 95, 99)},
@@ -817,6 +851,12 @@ def print_table(results: list[Result]) -> None:
     for result in results:
         for sample in result.error_samples:
             print(f"- {result.name}，{result.load}，错误示例：{sample}")
+    for result in results:
+        if len(result.spread) > 1 or (result.spread and result.spread[0] > 1):
+            print(
+                f"- {result.name}，{result.load}：连接在各 uvicorn 进程间的分布 "
+                f"{' / '.join(map(str, result.spread))}"
+            )
 
 
 def capacity_note(result: Result) -> str:
@@ -899,6 +939,21 @@ def main() -> int:
     return 0
 
 
+def next_run(engine: Engine) -> int:
+    """The number of this run (four digits: it is part of the registering users' ids and phone
+    numbers): one more than the last run's, so reruns never repeat a user, phone or
+    idempotency key (a random number did, once in a few runs' time)."""
+    with Session(engine) as session:
+        last = session.scalar(
+            select(ChatUser.external_user_id)
+            .where(ChatUser.channel == REGISTER_CHANNEL)
+            .order_by(ChatUser.id.desc())
+            .limit(1)
+        )
+    match = re.fullmatch(r"r(\d{4})-\d+", last or "")
+    return (int(match.group(1)) + 1) % 10**4 if match else 0
+
+
 def use_wrk(choice: str) -> bool:
     """Whether the closed-loop rows run on wrk: `auto` when it is installed (else a clear note
     and the httpx fallback), `wrk` requires it, `httpx` never uses it."""
@@ -919,7 +974,7 @@ def run_scenarios(
     registry: list[dict[str, str]],
 ) -> list[Result]:
     log_path = ROOT / "var" / "bench" / "backend.log"
-    run = random.Random(uuid.uuid4().int).randrange(10**4)
+    run = next_run(engine)
     results: list[Result] = []
     with_wrk = use_wrk(args.load_generator)
     scripts = {
