@@ -218,11 +218,20 @@ def sha256(path: Path) -> str:
 
 
 def data_fingerprint(data: Path) -> tuple[list[str], str]:
+    # Resolved: --data may be relative to the working directory, or outside the checkout.
+    data = data.resolve()
     files = sorted(p for p in data.rglob("*") if p.suffix in {".yml", ".yaml"})
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(data).as_posix().encode() + b"\0" + path.read_bytes())
-    return [p.relative_to(ROOT).as_posix() for p in files], digest.hexdigest()[:16]
+    return [shown_path(p) for p in files], digest.hexdigest()[:16]
+
+
+def shown_path(path: Path) -> str:
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def pipeline_of(metadata: Any) -> list[str]:
