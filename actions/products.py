@@ -233,10 +233,11 @@ class ProductNeedValidation(FlowFormValidation):
     async def validate_loan_purpose(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = normalized(entity(tracker, "purpose") or value)[:200]
+        # Kept as typed (full-width punctuation and all): it goes to the bank as the user said it.
+        text = str(entity(tracker, "purpose") or value or "").strip()[:200]
         if self.optional_need and no_preference(text):
             return self.accept("loan_purpose", "不限")
-        if len(text) < 2 or re.fullmatch(r"[\d\s\W]+", text):
+        if len(text) < 2 or re.fullmatch(r"[\d\s\W]+", normalized(text)):
             return self.reject(
                 dispatcher, "loan_purpose", "请简单说明资金用途，例如“购买原材料”“设备更新”。"
             )
@@ -368,9 +369,20 @@ class ValidateApplicationForm(ProductNeedValidation):
         return await submit_application(dispatcher, tracker)
 
 
+APPLICATION_SLOTS = (
+    "loan_product",
+    "loan_amount",
+    "loan_term",
+    "loan_purpose",
+    "application_phone",
+)
+
+
 async def submit_application(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """Submits the application the slots hold; returns the slot changes (a refused field is
     emptied to be asked again; a missing authorization sets `pending_application`)."""
+    if any(tracker.get_slot(slot) is None for slot in APPLICATION_SLOTS):
+        return {"pending_application": False}
     enterprise = await registered_enterprise(dispatcher, tracker)
     if enterprise is None:
         return {"pending_application": False}
