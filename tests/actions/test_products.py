@@ -426,3 +426,25 @@ async def applications_of(enterprise_id: int, sender: str, product: str) -> list
     )
     response.raise_for_status()
     return [a for a in response.json()["items"] if a["product"]["name"] == product]
+
+
+async def test_nothing_eligible_says_why_not_and_offers_help(form_turn, domain, backend_url):
+    sender, _ = bound(backend_url, index=1)  # 示范市城西区李记餐饮店, an individual business
+
+    said, values = await run_form(
+        ValidateProductForm(),
+        form_turn,
+        domain,
+        sender,
+        "product_form",
+        "loan_purpose",
+        "店面装修",
+        slots={"loan_amount": 20, "loan_term": 12},
+    )
+
+    (message,) = said.messages
+    assert "暂时没有完全符合条件的产品" in message["text"]
+    assert "常信贷：" in message["text"]
+    assert len(message["text"].encode()) <= WECHAT_LIMIT
+    assert [b["payload"] for b in message["buttons"]] == ["/credit_check", "/human_handoff"]
+    assert values["matched_products"] == []
