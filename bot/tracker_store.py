@@ -34,7 +34,13 @@ ENCRYPTION_KEY_ENV = "TRACKER_ENCRYPTION_KEY"
 
 # Entities and slots whose values are personal data wherever they appear.
 PERSONAL_ENTITIES = frozenset({"person_name", "phone", "sms_code"})
-PERSONAL_SLOTS = frozenset({"person_name", "phone", "sms_code", "contact_phone"})
+PERSONAL_SLOTS = frozenset({"person_name", "phone", "sms_code"})
+
+
+def is_personal_slot(name: str) -> bool:
+    # Every form's contact number (objection_phone, application_phone …) is a phone too.
+    return name in PERSONAL_SLOTS or name.endswith("_phone")
+
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:\d{8}|\d{5})\d{3}[\dXx](?![0-9A-Za-z])")
@@ -97,8 +103,8 @@ def _personal_values(event: dict[str, Any]) -> set[str]:
     for entity in (event.get("parse_data") or {}).get("entities") or []:
         if entity.get("entity") in PERSONAL_ENTITIES and isinstance(entity.get("value"), str):
             values.add(entity["value"])
-    is_personal_slot = event.get("event") == "slot" and event.get("name") in PERSONAL_SLOTS
-    if is_personal_slot and isinstance(event.get("value"), str):
+    personal_slot = event.get("event") == "slot" and is_personal_slot(str(event.get("name")))
+    if personal_slot and isinstance(event.get("value"), str):
         values.add(event["value"])
     return {value for value in values if len(value) >= 2}
 

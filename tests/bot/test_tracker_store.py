@@ -128,3 +128,12 @@ async def test_a_bare_answer_is_sealed_through_the_slot_the_form_fills(store, do
     assert "482913" not in raw
     reloaded = await store.retrieve("u4")
     assert reloaded.latest_message.text == "482913"
+
+
+def test_every_phone_or_name_slot_of_the_domain_is_personal(domain):
+    from bot.tracker_store import is_personal_slot
+
+    slots = [slot.name for slot in domain.slots]
+    contact_slots = [name for name in slots if "phone" in name or name.endswith("person_name")]
+    assert contact_slots
+    assert all(is_personal_slot(name) for name in contact_slots)
