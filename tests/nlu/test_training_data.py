@@ -53,9 +53,8 @@ CONTRACT_INTENTS = (
     "inform",
     "out_of_scope",
 )
-# Intents beyond the contract (other than faq/<topic> sub-intents). Keep it empty unless
-# the domain declares them too.
-# Intents beyond the contract that flows rely on: resume picks up a flow left with 算了 (PRODUCT.md).
+# Intents beyond the contract (other than faq/<topic> sub-intents) that flows rely on: resume
+# picks up a flow left with 算了 (PRODUCT.md). The domain must declare them too.
 EXTRA_INTENTS: tuple[str, ...] = ("resume",)
 CONTRACT_ENTITIES = (
     "uscc",
