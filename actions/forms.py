@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import unicodedata
 from abc import abstractmethod
 from typing import Any, ClassVar
 
@@ -37,6 +39,20 @@ FLOW_LABELS: dict[str, str] = {
     "application_form": "产品申请",
     "progress_form": "进度查询",
 }
+
+
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_PHONE_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−()（）]+")
+PHONE_INVALID = "手机号应为11位数字、以1开头，请重新输入（如 13812345678）。"
+
+
+def mobile_in(text: Any) -> str | None:
+    """The mobile number in what the user typed: full-width digits, spaces, dashes and a +86 or
+    0086 prefix allowed, words around it too ("手机 138 1234 5678")."""
+    flat = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    flat = re.sub(r"(?:\+86|0086)(?=1[3-9])", "", flat)
+    found = _MOBILE.search(flat)
+    return found.group() if found else None
 
 
 def delivery_key(tracker: Tracker, purpose: str) -> str:
@@ -72,6 +88,15 @@ class FlowFormValidation(FormValidationAction):
         if message:
             dispatcher.utter_message(text=message)
         return {slot: None}
+
+    def phone_answer(
+        self, dispatcher: CollectingDispatcher, slot: str, value: Any
+    ) -> dict[str, Any]:
+        """validate_<slot> of every form's mobile number."""
+        phone = mobile_in(value)
+        if phone is None:
+            return self.reject(dispatcher, slot, PHONE_INVALID)
+        return self.accept(slot, phone)
 
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -22,7 +22,7 @@ from actions.backend_client import BackendError, BackendUnavailable, backend
 from actions.common import bound_enterprises, channel_of
 from actions.credit_check import DISPUTED, category_of, record_line
 from actions.forms import FlowFormValidation, delivery_key
-from actions.registration import cleaned, digits
+from actions.registration import cleaned
 
 MAX_CANDIDATES = 3
 # The description sent to the backend holds the user's account and their evidence note.
@@ -143,14 +143,6 @@ def candidates_buttons(candidates: list[dict[str, Any]]) -> list[dict[str, str]]
         ),
         {"title": "都不是", "payload": "/deny"},
     ]
-
-
-def phone_of(tracker: Tracker, value: Any) -> str | None:
-    found = next(tracker.get_latest_entity_values("phone"), None)
-    phone = digits(cleaned(found or value))
-    if phone.startswith("86") and len(phone) == 13:
-        phone = phone[2:]
-    return phone if re.fullmatch(r"1[3-9]\d{9}", phone) else None
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -447,14 +439,7 @@ class ValidateObjectionForm(RecordPicking):
     async def validate_objection_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = phone_of(tracker, value)
-        if phone is None:
-            return self.reject(
-                dispatcher,
-                "objection_phone",
-                "手机号应为11位数字、以1开头，请重新输入（如 13812345678）。",
-            )
-        return self.accept("objection_phone", phone)
+        return self.phone_answer(dispatcher, "objection_phone", value)
 
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

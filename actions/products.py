@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import BackendError, BackendUnavailable, backend
 from actions.common import channel_of
 from actions.forms import FlowFormValidation, delivery_key
-from actions.registration import digits, registered_enterprise
+from actions.registration import registered_enterprise
 
 WECHAT_TEXT_LIMIT = 2048
 # The answer "I don't mind" to an optional part of the need (matching ignores it).
@@ -354,14 +354,7 @@ class ValidateApplicationForm(ProductNeedValidation):
     async def validate_application_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = digits(entity(tracker, "phone") or value)
-        if not re.fullmatch(r"1[3-9]\d{9}", phone):
-            return self.reject(
-                dispatcher,
-                "application_phone",
-                "手机号应为11位数字、以1开头，请重新输入（如 13812345678）。",
-            )
-        return self.accept("application_phone", phone)
+        return self.phone_answer(dispatcher, "application_phone", value)
 
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -156,17 +156,10 @@ class ValidateRegistrationForm(FlowFormValidation):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        found = re.search(
-            r"(?<!\d)1[3-9]\d{9}(?!\d)", digits(entity_or_text(tracker, "phone", value))
-        )
-        phone = found.group() if found else ""
-        if not phone:
-            return self.reject(
-                dispatcher, "phone", "手机号应为11位数字、以1开头，请重新输入（如 13812345678）。"
-            )
-        if not await self._send_code(dispatcher, tracker, phone):
+        answer = self.phone_answer(dispatcher, "phone", entity_or_text(tracker, "phone", value))
+        if answer["phone"] and not await self._send_code(dispatcher, tracker, answer["phone"]):
             return {"phone": None}
-        return self.accept("phone", phone)
+        return answer
 
     async def validate_sms_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

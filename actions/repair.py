@@ -26,7 +26,6 @@ from actions.objection import (
     answer_taken_for_faq,
     date_cn,
     latest_intent,
-    phone_of,
     told_in_words,
 )
 from actions.registration import cleaned
@@ -179,14 +178,7 @@ class ValidateRepairForm(RecordPicking):
     async def validate_repair_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = phone_of(tracker, value)
-        if phone is None:
-            return self.reject(
-                dispatcher,
-                "repair_phone",
-                "手机号应为11位数字、以1开头，请重新输入（如 13812345678）。",
-            )
-        return self.accept("repair_phone", phone)
+        return self.phone_answer(dispatcher, "repair_phone", value)
 
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
