@@ -36,10 +36,19 @@ latency is at least 50 ÷ that (Little's law), printed after the table. Target: 
 ≤ 50 ms at 50 clients, 0 errors.
 
 Below the table, for each wrk row with more than one connection: how its connections were spread
-over the uvicorn processes half-way through. uvicorn's workers share one listening socket and the
-first to wake accepts every pending connection, so 50 connections opened at once often land
-unevenly (50 / 0, 46 / 4, 32 / 18 in three tries on this machine): a worker holding most of them
-runs on one core while the other idles, and those connections queue behind each other.
+over the uvicorn processes half-way through. The backend runs as in production, `uvicorn
+--workers`, with the request threads and pooled connections of `app/core/config.py` unless
+--threads/--pool say otherwise. Its workers share one listening socket and the first to wake
+accepts every pending connection, so 50 connections opened at once often land unevenly (50 / 0,
+46 / 4, 41 / 9): a worker holding most of them runs on one core while the other idles, and those
+connections queue behind each other — the long tail. `python -m app.serve` (an `r` after a
+--sweep configuration) gives each worker its own SO_REUSEPORT socket, so the kernel spreads the
+connections about evenly (26 / 24, 30 / 20, 25 / 25).
+
+--sweep W×T[×P] … measures the self-check at 50 clients for each configuration (workers × request
+threads per worker [× pooled connections]); --sweep-only skips the other rows, and --calm 1.5
+waits before each row until the 1-minute load is below 1.5 (the benchmark's own previous row
+raises it as much as other jobs do). Every row shows the load before and after it.
 
 Rows the benchmark adds (bench* chat users, their bindings, registrations, audit entries) stay in
 the scale schema; a rerun reuses the sample bindings and registers new users.
@@ -80,6 +89,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from app.core.config import REQUEST_THREADS  # noqa: E402
 from app.core.db import create_db_engine  # noqa: E402
 from app.enums import BindingRole  # noqa: E402
 from app.models import Binding, ChatUser, CreditRecord, Enterprise, RegistryEntity  # noqa: E402
@@ -93,7 +103,8 @@ SCALE_ENTERPRISES = seed_scale.DEFAULT_ENTERPRISES
 DEFAULT_WORKERS = 2
 WORKERS_NOTE = (
     "本机 2 核且 CPU 是瓶颈：1 个 worker 用不满两核；2 个与 3 个吞吐相当；4 个时 worker、"
-    "压测端与 PostgreSQL 争抢同样两核、连接更多，吞吐反降。取 2（--sweep-workers 可复测）"
+    "压测端与 PostgreSQL 争抢同样两核、连接更多，吞吐反降。取 2（--sweep-workers 可复测）；"
+    "每个 worker 的请求线程与连接池见 app/core/config.py（--sweep 可复测）"
 )
 
 
@@ -226,15 +237,53 @@ def server_database_url() -> str:
     )
 
 
+@dataclass(frozen=True)
+class ServerConfig:
+    """How the backend serves: uvicorn workers, request threads and pooled PostgreSQL
+    connections per worker (None: the backend's defaults, Settings in app/core/config.py)."""
+
+    workers: int = DEFAULT_WORKERS
+    threads: int | None = None
+    pool: int | None = None
+    shared_socket: bool = True  # uvicorn --workers (as production starts), else app.serve
+
+    @classmethod
+    def parse(cls, spec: str) -> ServerConfig:
+        """`workers×threads[×pool]` (x or ×), e.g. 2x4 or 1x6x6; a trailing `r` runs app.serve
+        (a SO_REUSEPORT socket per worker) instead of uvicorn --workers, e.g. 2x2r."""
+        text = spec.strip()
+        shared = not text.endswith("r")
+        try:
+            parts = [int(part) for part in re.split(r"[x×]", text.removesuffix("r"))]
+        except ValueError:
+            parts = []
+        if not 1 <= len(parts) <= 3:
+            raise argparse.ArgumentTypeError(f"应为 worker×线程[×连接池][r]：{spec}")
+        workers, *rest = parts
+        return cls(workers, *rest, shared_socket=shared)  # type: ignore[arg-type]
+
+    def label(self) -> str:
+        threads = f"{REQUEST_THREADS}（默认）" if self.threads is None else str(self.threads)
+        pool = "同线程数" if self.pool is None else str(self.pool)
+        sockets = "共用一个监听套接字" if self.shared_socket else "各自的监听套接字"
+        return f"{self.workers} 个 worker（{sockets}）× {threads} 线程、连接池 {pool}"
+
+
 @contextmanager
-def backend(workers: int, log_path: Path) -> Iterator[Server]:
+def backend(config: ServerConfig, log_path: Path) -> Iterator[Server]:
     """uvicorn (uvloop + httptools from uvicorn[standard]) without access logs, on a free port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": server_database_url(), "SERVICE_TOKEN": TOKEN}
     env.pop("SMS_PROVIDER", None)  # the development outbox, which the registration flow reads
+    for name, value in (("REQUEST_THREADS", config.threads), ("DB_POOL_SIZE", config.pool)):
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = str(value)
+    launcher = ("uvicorn", "app.main:app") if config.shared_socket else ("app.serve",)
     command = [
-        *(sys.executable, "-m", "uvicorn", "app.main:app"),
-        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+        *(sys.executable, "-m", *launcher),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(config.workers)),
         *("--no-access-log", "--log-level", "warning"),
     ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -349,6 +398,7 @@ class Result:
     generator: str = "httpx"
     reported: dict[str, float] | None = None  # wrk: ok, p50, p95, p99 (ms)
     spread: list[int] = field(default_factory=list)  # wrk: connections per uvicorn process
+    machine_load: str = ""  # the 1-minute system load before → after the row
 
     def record(self, started: float, done: float, error: str | None) -> None:
         if error is None:
@@ -389,9 +439,10 @@ class Result:
 
     def row(self) -> str:
         cpu = self.cpu_ms
-        cpu_text = "–" if cpu is None else f"{cpu[0]:.1f} + {cpu[1]:.1f} + {cpu[2]:.1f}"
+        cpu_text = "–" if cpu is None else f"{cpu[0]:.2f} + {cpu[1]:.2f} + {cpu[2]:.2f}"
         return (
-            f"| {self.name} | {self.load} | {self.generator} | {self.requests} | {self.errors} | "
+            f"| {self.name} | {self.load} | {self.machine_load} | {self.generator} | "
+            f"{self.requests} | {self.errors} | "
             f"{self.throughput:.0f} | {self.percentile(50):.1f} | {self.percentile(95):.1f} | "
             f"{self.percentile(99):.1f} | {cpu_text} |"
         )
@@ -840,12 +891,29 @@ def load_average() -> str:
     return f"{one:.2f}（1 分钟）/ {five:.2f}（5 分钟）"
 
 
+def wait_for_calm(threshold: float | None, patience: float = 300) -> float:
+    """The 1-minute load once it is below `threshold` (each check 5 s apart, at most `patience`
+    seconds, then it measures anyway and the row shows the load): on a shared machine, other
+    jobs' CPU would otherwise show up as this backend's latency. The benchmark's own previous row
+    raises the load too; waiting lets it decay."""
+    deadline = time.monotonic() + patience
+    load = os.getloadavg()[0]
+    announced = False
+    while threshold is not None and load >= threshold and time.monotonic() < deadline:
+        if not announced:
+            print(f"==> 系统负载 {load:.2f} ≥ {threshold:g}，等待…", flush=True)
+            announced = True
+        time.sleep(5)
+        load = os.getloadavg()[0]
+    return load
+
+
 def print_table(results: list[Result]) -> None:
     print(
-        "| 场景 | 负载 | 压测端 | 请求数 | 错误 | 吞吐（次/秒） | p50（ms） | p95（ms） | "
-        "p99（ms） | CPU/次（后端 + PG + 压测端，ms） |"
+        "| 场景 | 负载 | 系统负载（1 分钟，前→后） | 压测端 | 请求数 | 错误 | 吞吐（次/秒） | "
+        "p50（ms） | p95（ms） | p99（ms） | CPU/次（后端 + PG + 压测端，ms） |"
     )
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for result in results:
         print(result.row())
     for result in results:
@@ -895,7 +963,29 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=2000, help="绑定的样本用户数")
     parser.add_argument("--open-rate", type=float, default=100, help="开环自查的到达速率（次/秒）")
     parser.add_argument(
+        "--threads", type=int, help="每个 worker 的请求线程数（默认：后端的 REQUEST_THREADS）"
+    )
+    parser.add_argument(
+        "--pool", type=int, help="每个 worker 的 PostgreSQL 连接池大小（默认：同线程数）"
+    )
+    parser.add_argument(
+        "--sweep",
+        type=ServerConfig.parse,
+        nargs="+",
+        metavar="W×T[×P]",
+        help="另测这些配置（worker×线程[×连接池]，如 2x4 1x6）下 50 个客户端的自查",
+    )
+    parser.add_argument(
         "--sweep-workers", action="store_true", help="另测 1–4 个 worker 下 50 个客户端的自查"
+    )
+    parser.add_argument(
+        "--calm",
+        type=float,
+        metavar="LOAD",
+        help="每项开始前等系统 1 分钟负载降到 LOAD 以下（最多 5 分钟），如 1.5",
+    )
+    parser.add_argument(
+        "--sweep-only", action="store_true", help="只测 --sweep/--sweep-workers 的各项"
     )
     parser.add_argument(
         "--load-generator",
@@ -923,12 +1013,17 @@ def main() -> int:
         f"开始时系统负载 {load_before}，结束时 {load_average()}。"
     )
     print(
-        f"uvicorn {args.workers} 个 worker（{WORKERS_NOTE}）；每项预热 {args.warmup:.0f} 秒、"
+        f"{ServerConfig(args.workers, args.threads, args.pool).label()}（uvicorn --workers；"
+        f"{WORKERS_NOTE}）；每项预热 {args.warmup:.0f} 秒、"
         f"测量 {args.seconds:.0f} 秒。"
     )
     print()
     print_table(results)
-    summary_50 = next(r for r in results if r.name == "信用自查概要" and r.load.startswith("50"))
+    summary_50 = next(
+        (r for r in results if r.name == "信用自查概要" and r.load.startswith("50")), None
+    )
+    if summary_50 is None:
+        return 0
     met = summary_50.percentile(95) <= 50 and summary_50.errors == 0
     print()
     print(
@@ -984,21 +1079,36 @@ def run_scenarios(
     }
 
     def measure(server: Server, name: str, operation: Operation, clients: int) -> None:
-        print(f"==> {name}：{clients} 个客户端，{args.seconds:.0f} 秒", flush=True)
+        before = wait_for_calm(args.calm)
+        print(
+            f"==> {name}：{clients} 个客户端，{args.seconds:.0f} 秒（负载 {before:.2f}）",
+            flush=True,
+        )
         probe = CpuProbe(server, engine)
         script = scripts.get(name.split("（")[0])
         if with_wrk and script is not None:
-            results.append(
-                wrk_closed_loop(server, name, script, clients, args.seconds, args.warmup, probe)
+            result = wrk_closed_loop(
+                server, name, script, clients, args.seconds, args.warmup, probe
             )
-            return
-        results.append(
-            asyncio.run(
+        else:
+            result = asyncio.run(
                 closed_loop(server, name, operation, clients, args.seconds, args.warmup, probe)
             )
-        )
+        result.machine_load = f"{before:.2f} → {os.getloadavg()[0]:.2f}"
+        results.append(result)
+        spread = " / ".join(map(str, result.spread))
+        print(f"    {result.row()}{f' 连接分布 {spread}' if spread else ''}", flush=True)
 
-    with backend(args.workers, log_path) as server:
+    config = ServerConfig(args.workers, args.threads, args.pool)
+    sweep = list(args.sweep or [])
+    if args.sweep_workers:
+        sweep += [ServerConfig(workers, args.threads, args.pool) for workers in (1, 2, 3, 4)]
+    for other in sweep:
+        with backend(other, log_path) as server:
+            measure(server, f"信用自查概要（{other.label()}）", summary_operation(pairs), 50)
+    if args.sweep_only:
+        return results
+    with backend(config, log_path) as server:
         registration_name, registration = registration_route(server, registry, run)
         scenarios = [
             ("信用自查概要", summary_operation(pairs)),
@@ -1024,12 +1134,6 @@ def run_scenarios(
                 )
             )
         )
-    if args.sweep_workers:
-        for workers in (1, 2, 3, 4):
-            with backend(workers, log_path) as server:
-                measure(
-                    server, f"信用自查概要（{workers} 个 worker）", summary_operation(pairs), 50
-                )
     return results
 
 

@@ -14,7 +14,7 @@ from app.api.main import api_router, institution_api_router, staff_api_router
 from app.api.routes import health
 from app.city import load_city
 from app.core.config import Settings, get_settings
-from app.core.db import REQUEST_THREADS, create_db_engine, create_session_factory
+from app.core.db import create_db_engine, create_session_factory
 from app.core.log_filters import mask_access_log
 from app.errors import register_error_handlers
 from app.schemas import ErrorPublic
@@ -39,12 +39,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # Load the city first: a broken city file should stop the start-up with a clear message.
     city = load_city(settings.city_config)
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, pool_size=settings.pool_size)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # No more request threads than pooled connections (app.core.db.REQUEST_THREADS).
-        to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        # No more request threads than pooled connections (Settings.request_threads); requests
+        # beyond them wait on the event loop for a thread.
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         if settings.uses_dev_token:
             log.warning("service_token.is_development_default")
         if settings.sms_provider == "dev_outbox":

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -36,13 +36,17 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Opening a session does no I/O, and closing one whose work was committed only hands the
     connection back to the pool (psycopg skips the ROLLBACK of an idle connection), so both run
     here on the event loop; a close that must roll back talks to the database and goes to a
-    worker thread like the endpoint's own queries."""
+    thread outside the request threads' limiter. Such a session holds a pooled connection (and
+    perhaps row locks) until it is closed; queued behind request threads that are all waiting for
+    a connection or a lock, its close would not run until they gave up (docs/backend.md, "Cost
+    per request"). The closes need no limit of their own: each holds one of the pool's
+    connections, so there are never more of them."""
     session = request.app.state.session_factory()
     try:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            await to_thread.run_sync(session.close, limiter=CapacityLimiter(1))
         else:
             session.close()
 

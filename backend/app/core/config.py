@@ -14,6 +14,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'xinyidai.db'}"
 DEFAULT_CITY_CONFIG = REPO_ROOT / "config" / "city.demo.yml"
 DEV_SERVICE_TOKEN = "dev-service-token"
+# Request threads per worker, and so pooled PostgreSQL connections per worker (see Settings).
+# Measured with `make bench-backend --sweep` on 2 cores (docs/backend.md, "Cost per request").
+REQUEST_THREADS = 20
 
 
 class Settings(BaseSettings):
@@ -45,12 +48,35 @@ class Settings(BaseSettings):
         ),
     )
 
+    # How a worker serves requests (docs/backend.md, "Cost per request"; `make bench-backend
+    # --sweep` measures other values).
+    request_threads: int = Field(
+        default=REQUEST_THREADS,
+        ge=1,
+        le=200,
+        description=(
+            "每个 worker 运行同步接口的线程数（也是它保持的 PostgreSQL 连接数）；多出的请求在"
+            "事件循环里按先后排队等线程。少于约 10 个时，返回模型的同步接口在 50 个并发下会"
+            "耗尽连接池（见 docs/backend.md“Cost per request”），暂勿调小"
+        ),
+    )
+    db_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=200,
+        description="每个 worker 保持的 PostgreSQL 连接数；默认与 request_threads 相同",
+    )
+
     @field_validator("city_config")
     @classmethod
     def _resolve_city_config(cls, value: Path) -> Path:
         # Make and the backend run from different working directories; anchoring relative paths
         # at the repo root makes CITY_CONFIG=config/foo.yml mean the same thing everywhere.
         return value if value.is_absolute() else (REPO_ROOT / value).resolve()
+
+    @property
+    def pool_size(self) -> int:
+        return self.db_pool_size or self.request_threads
 
     @property
     def uses_dev_token(self) -> bool:

@@ -11,33 +11,34 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Connections kept by an engine whose caller names no pool size (CLI, seeding, tests); the app
+# passes Settings.pool_size, one connection per request thread of a worker.
+DEFAULT_POOL_SIZE = 20
+
 
 def _json_dumps(value: Any) -> str:
     # Chinese text stays readable in the database (and in psql/sqlite3 sessions).
     return json.dumps(value, ensure_ascii=False)
 
 
-# Threads a worker runs sync endpoints on (app.main sets anyio's limiter; its default is 40), and
-# PostgreSQL connections its pool keeps: one each, so no request waits for or opens a connection.
-REQUEST_THREADS = 20
-
-
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     kwargs.setdefault("json_serializer", _json_dumps)
     if parsed.get_backend_name() != "sqlite":
-        # Sync endpoints run on at most REQUEST_THREADS threads per worker (app.main), each
+        # Sync endpoints run on at most Settings.request_threads threads per worker (app.main), each
         # holding a connection for its request. The pool keeps that many open (opened lazily): a
         # connection beyond what the pool keeps is closed when the pool has that many idle, so
         # with SQLAlchemy's default pool (5 + 10 overflow), and again with anyio's 40 threads
         # against 20 kept, requests under load kept paying for new PostgreSQL backends (fork,
         # authentication: 10–15 a second at 50 clients).
-        kwargs.setdefault("pool_size", REQUEST_THREADS)
+        kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
         kwargs.setdefault("max_overflow", 10)
         engine = create_engine(url, **kwargs)
         _ping_idle_connections(engine)
         return engine
 
+    # SQLite's pools (one writer at a time anyway) keep their own sizes.
+    kwargs.pop("pool_size", None)
     database = parsed.database
     is_file = bool(database) and database != ":memory:" and not database.startswith("file:")
     connect_args = kwargs.pop("connect_args", {})
