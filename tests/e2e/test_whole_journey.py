@@ -56,7 +56,7 @@ class Chat:
 
 
 def register(chat: Chat, phone: str) -> None:
-    chat.say("你好，我想注册")
+    assert "企业的全称" in chat.say("我要实名注册")
     chat.say(GREEN["name"])
     assert "姓名" in chat.say(GREEN["uscc"])
     chat.say(GREEN["legal_representative"])
