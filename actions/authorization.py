@@ -11,7 +11,6 @@ import json
 import re
 from datetime import date, datetime
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -19,12 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendError, BackendUnavailable, backend
-from actions.common import channel_of
+from actions.common import CHINA, WECHAT_MAX_BYTES, channel_of, china_time, date_text
 from actions.forms import FlowFormValidation, delivery_key
-from actions.products import WECHAT_TEXT_LIMIT, normalized, parse_months, submit_application
+from actions.products import normalized, parse_months, submit_application
 from actions.registration import registered_enterprise
 
-CHINA = ZoneInfo("Asia/Shanghai")
 ALL = "all"
 CONSENT = "同意"
 REFUSAL = "不同意"
@@ -54,14 +52,6 @@ _INSTITUTION_ABBREVIATIONS = {
 }
 _CONSENT = re.compile(r"^(?:我|本人|我们)?(?:已阅读(?:并)?)?同意(?:授权)?$")
 _NOISE = re.compile(r"[\s。．.!！~～,，、“”\"'「」]+")
-
-
-def local_date(instant: str) -> date:
-    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(CHINA).date()
-
-
-def date_text(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def months_later(day: date, months: int) -> date:
@@ -192,7 +182,7 @@ class ActionAskAuthCategories(Action):
             "\n\n请选择授权共享的数据类别（可多选，如“纳税和社保”，或“全部”）。"
             "随时可以说“算了”暂停。"
         )
-        budget = WECHAT_TEXT_LIMIT - len(question.encode())
+        budget = WECHAT_MAX_BYTES - len(question.encode())
         categories = [c["category"] for c in notice["data_categories"]]
         dispatcher.utter_message(
             text=notice_key_points(notice, budget) + question,
@@ -267,7 +257,7 @@ class ActionAskAuthConsent(Action):
         events: list[EventType] = []
         if tracker.get_slot("auth_notice_version") != notice["version"]:
             # The notice changed (or was never shown): consent is only to a notice the user saw.
-            dispatcher.utter_message(text=notice_key_points(notice, WECHAT_TEXT_LIMIT))
+            dispatcher.utter_message(text=notice_key_points(notice, WECHAT_MAX_BYTES))
             events.append(SlotSet("auth_notice_version", notice["version"]))
         months = int(tracker.get_slot("auth_period") or notice["default_period_months"])
         until = months_later(datetime.now(CHINA).date(), months)
@@ -455,7 +445,7 @@ def granted_text(granted: dict[str, Any]) -> str:
         f"授权成功（授权编号 {granted['id']}）。\n"
         f"· 数据类别：{'、'.join(granted['data_categories'])}\n"
         f"· 机构：{institutions}\n"
-        f"· 有效期至：{date_text(local_date(granted['expires_at']))}\n"
+        f"· 有效期至：{date_text(china_time(granted['expires_at']).date())}\n"
         "未授权的机构只能看到公开信息。可随时说“查看授权”或“撤回授权”。"
     )
 
@@ -467,11 +457,11 @@ def authorization_line(number: int, item: dict[str, Any]) -> str:
         else "、".join(i["name"] for i in item["institutions"])
     )
     if item["status"] == "有效":
-        until = f"有效期至{date_text(local_date(item['expires_at']))}"
+        until = f"有效期至{date_text(china_time(item['expires_at']).date())}"
     elif item.get("revoked_at"):
-        until = f"{date_text(local_date(item['revoked_at']))}撤回"
+        until = f"{date_text(china_time(item['revoked_at']).date())}撤回"
     else:
-        until = f"{date_text(local_date(item['expires_at']))}到期"
+        until = f"{date_text(china_time(item['expires_at']).date())}到期"
     return (
         f"{number}. 【{item['status']}】{'、'.join(item['data_categories'])} → {institutions}，"
         f"{until}（编号 {item['id']}）"
@@ -523,7 +513,7 @@ class ActionListAuthorizations(Action):
         buttons = [{"title": "新增授权", "payload": "/authorize"}]
         if active:
             buttons.insert(0, {"title": "撤回授权", "payload": "/revoke_authorization"})
-        dispatcher.utter_message(text="\n".join(lines)[: WECHAT_TEXT_LIMIT // 3], buttons=buttons)
+        dispatcher.utter_message(text="\n".join(lines)[: WECHAT_MAX_BYTES // 3], buttons=buttons)
         return []
 
 
@@ -560,7 +550,7 @@ class ActionRevokeAuthorization(Action):
             lines = ["贵企业有以下有效授权，请选择要撤回的一项："]
             lines += [authorization_line(n, item) for n, item in enumerate(active, 1)]
             dispatcher.utter_message(
-                text="\n".join(lines)[: WECHAT_TEXT_LIMIT // 3],
+                text="\n".join(lines)[: WECHAT_MAX_BYTES // 3],
                 buttons=[
                     {
                         "title": f"撤回第{n}项",

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import unicodedata
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,6 +17,25 @@ from actions.backend_client import BackendError, BackendUnavailable, backend
 from actions.forms import FLOW_LABELS, PAUSED_FLOW_SLOT, delivery_key
 
 logger = logging.getLogger(__name__)
+
+# WeChat refuses text replies over 2,048 bytes (UTF-8); a Chinese character takes three.
+WECHAT_MAX_BYTES = 2048
+# Dates and times are told as the user lives them (the backend answers in UTC).
+CHINA = timezone(timedelta(hours=8))
+
+
+def china_time(instant: str) -> datetime:
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(CHINA)
+
+
+def date_text(day: date | str | None) -> str:
+    """2027年1月12日, from a date or the date part of an ISO string; "" for none."""
+    if not day:
+        return ""
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return f"{day.year}年{day.month}月{day.day}日"
+
 
 CITY_PROFILE_TTL_SECONDS = 300
 _city_profile: dict[str, Any] | None = None

@@ -11,11 +11,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import BackendError, BackendUnavailable, backend
-from actions.common import channel_of
+from actions.common import WECHAT_MAX_BYTES, channel_of
 from actions.registration import registered_enterprise
 
-# WeChat refuses text replies over 2,048 bytes (UTF-8); a Chinese character takes three.
-WECHAT_MAX_BYTES = 2048
 # More records than this in one category: the rest are counted, not listed (one screen each).
 MAX_DETAIL_RECORDS = 8
 MAX_CONTENT_CHARS = 160

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendError, BackendUnavailable, backend
-from actions.common import bound_enterprises, channel_of
+from actions.common import bound_enterprises, channel_of, date_text
 from actions.credit_check import DISPUTED, category_of, record_line
 from actions.forms import FlowFormValidation, delivery_key
 from actions.registration import cleaned
@@ -483,13 +483,6 @@ class ValidateObjectionForm(RecordPicking):
         return {}
 
 
-def date_cn(day: str | None) -> str:
-    if not day:
-        return ""
-    year, month, date = (int(part) for part in str(day)[:10].split("-"))
-    return f"{year}年{month}月{date}日"
-
-
 def objection_told(result: dict[str, Any]) -> str:
     ticket = result["ticket"]
     record = ticket.get("record") or {}
@@ -504,6 +497,6 @@ def objection_told(result: dict[str, Any]) -> str:
         f"“{record.get('title', '该记录')}”现在显示“{record.get('status', DISPUTED)}”。"
     )
     if ticket.get("forward_deadline"):
-        text += f"平台将在 {date_cn(ticket['forward_deadline'])} 前转交省级信用平台核查，"
+        text += f"平台将在 {date_text(ticket['forward_deadline'])} 前转交省级信用平台核查，"
     text += "处理结果会通过这里通知您，也可以随时说“查进度”。"
     return text

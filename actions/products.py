@@ -20,11 +20,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendError, BackendUnavailable, backend
-from actions.common import channel_of
+from actions.common import WECHAT_MAX_BYTES, channel_of
 from actions.forms import FlowFormValidation, delivery_key
 from actions.registration import registered_enterprise
 
-WECHAT_TEXT_LIMIT = 2048
 # The answer "I don't mind" to an optional part of the need (matching ignores it).
 UNSPECIFIED = 0
 _NO_PREFERENCE = (
@@ -126,7 +125,7 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def fits(lines: list[str], limit: int = WECHAT_TEXT_LIMIT) -> bool:
+def fits(lines: list[str], limit: int = WECHAT_MAX_BYTES) -> bool:
     return len("\n".join(lines).encode()) <= limit
 
 
@@ -192,7 +191,7 @@ def matches_text(result: dict[str, Any]) -> str:
             lines.append("可以先做信用自查、完善信用记录，或说“转人工”请坐席帮您分析。")
         if fits(lines):
             return "\n".join(lines)
-    return "\n".join(lines)[: WECHAT_TEXT_LIMIT // 3]
+    return "\n".join(lines)[: WECHAT_MAX_BYTES // 3]
 
 
 class ProductNeedValidation(FlowFormValidation):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,13 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendError, BackendUnavailable, backend
-from actions.common import bound_enterprises, channel_of
+from actions.common import bound_enterprises, channel_of, china_time, date_text
 
 # YY 异议 / XF 修复 / RG 转人工 / SQ 申请 + yyyymmdd + a 4-digit sequence (5 after 9999).
 TICKET_NUMBER = re.compile(r"(?<![0-9A-Z])(YY|XF|RG|SQ)(20\d{6}\d{4,5})(?![0-9A-Z])")
 # Typed with spaces or dashes inside (YY 2026 1210 0008) is still one number.
 _NOISE = re.compile(r"[\s\-_－—]+")
-CHINA = timezone(timedelta(hours=8))
 MAX_BUTTONS = 5
 MAX_HISTORY = 6
 KINDS = {"YY": "异议申诉", "XF": "信用修复", "RG": "转人工", "SQ": "产品申请"}
@@ -51,18 +49,9 @@ def ticket_number(tracker: Tracker) -> str | None:
     return None
 
 
-def china_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(CHINA)
-
-
 def when(value: str) -> str:
     at = china_time(value)
     return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
-
-
-def day(value: str) -> str:
-    on = date.fromisoformat(value[:10])
-    return f"{on.year}年{on.month}月{on.day}日"
 
 
 def describe_ticket(ticket: dict[str, Any]) -> str:
@@ -77,7 +66,7 @@ def describe_ticket(ticket: dict[str, Any]) -> str:
             note = f"：{event['note']}" if event.get("note") else ""
             lines.append(f"· {when(event['at'])} {event['to_status']}（{event['by']}）{note}")
     if ticket.get("forward_deadline") and ticket["open"]:
-        lines.append(f"平台将在 {day(ticket['forward_deadline'])} 前转交核查单位。")
+        lines.append(f"平台将在 {date_text(ticket['forward_deadline'])} 前转交核查单位。")
     if ticket["kind"] == "转人工" and ticket["open"]:
         lines.append("热线坐席会尽快联系您。")
     return "\n".join(lines)

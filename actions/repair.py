@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +16,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendError, BackendUnavailable, backend
-from actions.common import channel_of
+from actions.common import CHINA, channel_of, date_text
 from actions.credit_check import REPAIRABLE_CATEGORIES, record_line, wechat_messages
 from actions.forms import delivery_key
 from actions.objection import (
@@ -24,13 +24,11 @@ from actions.objection import (
     RecordPicking,
     acting_enterprise,
     answer_taken_for_faq,
-    date_cn,
     latest_intent,
     told_in_words,
 )
 from actions.registration import cleaned
 
-CHINA = timezone(timedelta(hours=8))
 COMMITMENT_SHOWN_SLOT = "repair_commitment_shown"
 _AGREE = re.compile(r"(同意|确认|承诺|接受|签)")
 _REFUSE = re.compile(r"(不同意|不确认|不承诺|不接受|不签|拒绝)")
@@ -55,7 +53,7 @@ def not_repairable_reason(record: dict[str, Any], today: date) -> str | None:
         return "这条记录没有可修复日期信息，暂不能在线申请信用修复，请拨打服务热线咨询。"
     if today < date.fromisoformat(str(repairable_after)[:10]):
         return (
-            f"这条记录的最短公示期还没有届满，{date_cn(repairable_after)}（含当天）起才能申请"
+            f"这条记录的最短公示期还没有届满，{date_text(repairable_after)}（含当天）起才能申请"
             "信用修复。到时候再来找我办理就可以，祝您经营顺利！"
         )
     return None
