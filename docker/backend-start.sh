@@ -13,7 +13,9 @@ if [ "${SEED_ON_START:-0}" = "1" ]; then
 fi
 
 # nginx in front sets X-Forwarded-For/-Proto; only containers of the compose network reach here.
-exec uvicorn app.main:app \
+# app.serve: uvicorn workers with a listening socket each, so connections spread evenly over them
+# (docs/backend.md, "Cost per request"); BACKEND_WORKERS: one per core.
+exec python -m app.serve \
   --host 0.0.0.0 \
   --port 8000 \
   --workers "${BACKEND_WORKERS:-4}" \

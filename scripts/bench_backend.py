@@ -36,14 +36,14 @@ latency is at least 50 ÷ that (Little's law), printed after the table. Target: 
 ≤ 50 ms at 50 clients, 0 errors.
 
 Below the table, for each wrk row with more than one connection: how its connections were spread
-over the uvicorn processes half-way through. The backend runs as in production, `uvicorn
---workers`, with the request threads and pooled connections of `app/core/config.py` unless
---threads/--pool say otherwise. Its workers share one listening socket and the first to wake
-accepts every pending connection, so 50 connections opened at once often land unevenly (50 / 0,
-46 / 4, 41 / 9): a worker holding most of them runs on one core while the other idles, and those
-connections queue behind each other — the long tail. `python -m app.serve` (an `r` after a
---sweep configuration) gives each worker its own SO_REUSEPORT socket, so the kernel spreads the
-connections about evenly (26 / 24, 30 / 20, 25 / 25).
+over the uvicorn processes half-way through. The backend runs as in production,
+`python -m app.serve`: each worker has its own SO_REUSEPORT listening socket, so the kernel spreads
+the connections about evenly (26 / 24, 30 / 20, 25 / 25), with the request threads and pooled
+connections of `app/core/config.py` unless --threads/--pool say otherwise. An `s` after a --sweep
+configuration runs `uvicorn --workers` instead, whose workers share one listening socket: the
+first to wake accepts every pending connection, so 50 connections opened at once often land
+unevenly (50 / 0, 46 / 4, 41 / 9), a worker holding most of them runs on one core while the other
+idles, and those connections queue behind each other — the long tail.
 
 --sweep W×T[×P] … measures the self-check at 50 clients for each configuration (workers × request
 threads per worker [× pooled connections]); --sweep-only skips the other rows, and --calm 1.5
@@ -245,20 +245,21 @@ class ServerConfig:
     workers: int = DEFAULT_WORKERS
     threads: int | None = None
     pool: int | None = None
-    shared_socket: bool = True  # uvicorn --workers (as production starts), else app.serve
+    shared_socket: bool = False  # app.serve (as production starts), else uvicorn --workers
 
     @classmethod
     def parse(cls, spec: str) -> ServerConfig:
-        """`workers×threads[×pool]` (x or ×), e.g. 2x4 or 1x6x6; a trailing `r` runs app.serve
-        (a SO_REUSEPORT socket per worker) instead of uvicorn --workers, e.g. 2x2r."""
+        """`workers×threads[×pool]` (x or ×), e.g. 2x4 or 1x6x6; a trailing `s` runs uvicorn
+        --workers (one listening socket shared by the workers) instead of app.serve, e.g. 2x20s
+        (a trailing `r`, app.serve, is accepted too)."""
         text = spec.strip()
-        shared = not text.endswith("r")
+        shared = text.endswith("s")
         try:
-            parts = [int(part) for part in re.split(r"[x×]", text.removesuffix("r"))]
+            parts = [int(part) for part in re.split(r"[x×]", text.rstrip("rs"))]
         except ValueError:
             parts = []
         if not 1 <= len(parts) <= 3:
-            raise argparse.ArgumentTypeError(f"应为 worker×线程[×连接池][r]：{spec}")
+            raise argparse.ArgumentTypeError(f"应为 worker×线程[×连接池][s]：{spec}")
         workers, *rest = parts
         return cls(workers, *rest, shared_socket=shared)  # type: ignore[arg-type]
 
@@ -973,7 +974,10 @@ def main() -> int:
         type=ServerConfig.parse,
         nargs="+",
         metavar="W×T[×P]",
-        help="另测这些配置（worker×线程[×连接池]，如 2x4 1x6）下 50 个客户端的自查",
+        help=(
+            "另测这些配置（worker×线程[×连接池]，如 2x4 1x6；加 s 如 2x20s 则用 uvicorn "
+            "--workers 共用套接字）下 50 个客户端的自查"
+        ),
     )
     parser.add_argument(
         "--sweep-workers", action="store_true", help="另测 1–4 个 worker 下 50 个客户端的自查"

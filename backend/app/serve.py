@@ -73,7 +73,7 @@ def supervise(host: str, port: int, workers: int, options: dict[str, Any]) -> in
     for process in processes:
         if process.is_alive() and process.pid is not None:
             process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
-    deadline = time.monotonic() + float(options.get("timeout_graceful_shutdown") or 30) + 5
+    deadline = time.monotonic() + float(options["timeout_graceful_shutdown"]) + 5
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-server-header", action="store_true")
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--log-level", default="info")
-    parser.add_argument("--timeout-graceful-shutdown", type=int, default=None)
+    # uvicorn's own default waits for every open keep-alive connection to close (a proxy's pool
+    # may never close): the supervisor and so the container would not stop on SIGTERM.
+    parser.add_argument("--timeout-graceful-shutdown", type=int, default=10)
     args = parser.parse_args(argv)
     if args.workers < 1 or args.port < 1:
         parser.error("--workers and --port must be at least 1")

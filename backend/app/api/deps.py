@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.city import CityConfig
 from app.core.config import Settings
+from app.core.db import release_connection
 from app.enums import StaffRole
 from app.errors import AppError
 from app.models import Institution, StaffSession, StaffUser, utcnow
@@ -156,7 +157,11 @@ def get_staff_session(
 ) -> StaffSession:
     if credentials is None:
         raise staff_service.session_invalid()
-    return staff_service.resolve_session(session, credentials.credentials, now=now)
+    try:
+        return staff_service.resolve_session(session, credentials.credentials, now=now)
+    finally:
+        # The account is loaded with it; the connection must not wait for the endpoint's thread.
+        release_connection(session)
 
 
 StaffSessionDep = Annotated[StaffSession, Depends(get_staff_session)]
@@ -203,9 +208,12 @@ def get_institution(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_institution_bearer)],
 ) -> Institution:
-    return institution_view.authenticate(
-        session, None if credentials is None else credentials.credentials
-    )
+    try:
+        return institution_view.authenticate(
+            session, None if credentials is None else credentials.credentials
+        )
+    finally:
+        release_connection(session)  # as get_staff_session
 
 
 # The calling institution (Bearer institution token); unknown or revoked → 401

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.api.routes import (
     applications,
     authorizations,
@@ -18,6 +16,7 @@ from app.api.routes import (
     staff,
     tickets,
 )
+from app.api.routing import APIRouter
 
 # Everything here takes the service token (app/main.py mounts it with require_service_token).
 api_router = APIRouter()

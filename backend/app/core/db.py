@@ -110,6 +110,39 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise exc.InvalidatePoolError(str(error)) from error
 
 
+# session.info key: the session flushed writes in its current transaction.
+_WROTE = "xinyidai.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, _flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def release_connection(session: Session, *, failed: bool = False) -> None:
+    """End the session's transaction now, so its pooled connection goes back to the pool.
+
+    A request hops between threads (a dependency, the endpoint, FastAPI's validation of the
+    reply) and waits on the event loop for a free request thread before each hop. A session still
+    in a transaction keeps its connection through that wait; with as many connections as request
+    threads, the threads can all be waiting for a connection that only a waiting request would
+    give back, and the worker stops (docs/backend.md, "Cost per request"). A transaction that only
+    read is committed, which keeps the loaded objects usable (expire_on_commit=False); one that
+    wrote without committing, or failed, is rolled back, as get_session would have done."""
+    if not session.in_transaction():
+        return
+    if failed or session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        session.rollback()
+    else:
+        session.commit()
+
+
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     # Objects stay readable after commit so a service can commit and then build its response.
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import Path, status
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ChatUserDep, IdempotencyKeyDep, NowDep, SessionDep
+from app.api.routing import APIRouter
 from app.schemas import ErrorPublic
 from app.schemas.applications import (
     MAX_ID,

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import Path, status
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ChatUserDep, CityDep, IdempotencyKeyDep, NowDep, SessionDep
+from app.api.routing import APIRouter
 from app.enums import DATA_CATEGORY_RECORDS, DataCategory
 from app.models import Authorization, Institution
 from app.schemas import ErrorPublic

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.api.deps import CityDep, SessionDep
+from app.api.routing import APIRouter
 from app.schemas import CityPublic, InstitutionBrief, ProductBrief
 from app.services import city as city_service
 

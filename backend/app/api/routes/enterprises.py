@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from app.api.deps import ChatUserDep, SessionDep
 from app.api.replies import json_reply
+from app.api.routing import APIRouter
 from app.enums import CreditCategory, DataClass
 from app.schemas import (
     EnterprisePublic,

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import Depends, Path, status
 
 from app.api.deps import NowDep, SessionDep, StaffDep, require_staff_role
+from app.api.routing import APIRouter
 from app.enums import StaffRole
 from app.masking import mask_person_name, mask_phone
 from app.models import Event, StaffUser

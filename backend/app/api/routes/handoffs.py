@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ChatUserDep, IdempotencyKeyDep, NowDep, SessionDep
+from app.api.routing import APIRouter
 from app.schemas import ErrorPublic
 from app.schemas.tickets import HandoffCreate, TicketCreated
 from app.services.handoffs import request_handoff

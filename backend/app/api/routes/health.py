@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import SessionDep
 from app.api.replies import json_reply
+from app.api.routing import APIRouter
 from app.errors import AppError
 from app.schemas import ErrorPublic, HealthPublic
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from app.api.deps import CityDep, InstitutionDep, NowDep, SessionDep
+from app.api.routing import APIRouter
 from app.enums import ApplicationStatus
 from app.schemas import ErrorPublic
 from app.schemas.applications import (

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.api.deps import ChatUserDep, SessionDep
+from app.api.routing import APIRouter
 from app.schemas import BoundEnterpriseList, BoundEnterprisePublic
 from app.services.enterprises import list_bound_enterprises
 

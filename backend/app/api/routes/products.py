@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 
 from app.api.deps import ChatUserDep, NowDep, SessionDep
+from app.api.routing import APIRouter
 from app.models import Product
 from app.schemas import EnterprisePublic, ErrorPublic, InstitutionBrief
 from app.schemas.products import (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import Query, Request, status
 from fastapi.responses import JSONResponse
 
 from app.api.deps import (
@@ -13,6 +13,7 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.routing import APIRouter
 from app.errors import AppError
 from app.masking import mask_phone
 from app.schemas import ErrorPublic

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ChatUserDep, CityDep, IdempotencyKeyDep, NowDep, SessionDep
+from app.api.routing import APIRouter
 from app.schemas import ErrorPublic
 from app.schemas.tickets import MAX_ID, CommitmentPublic, RepairCreate, TicketCreated
 from app.services.repairs import apply_repair, current_commitment

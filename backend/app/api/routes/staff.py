@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from app.api.deps import NowDep, SessionDep, SettingsDep, StaffDep, StaffSessionDep
+from app.api.routing import APIRouter
 from app.schemas import ErrorPublic
 from app.schemas.staff import StaffLoginCreate, StaffPublic, StaffSessionPublic
 from app.services import staff as staff_service

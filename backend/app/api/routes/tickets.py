@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from app.api.deps import ChatUserDep, CityDep, NowDep, SessionDep, StaffDep
+from app.api.routing import APIRouter
 from app.schemas import CHANNEL_PATTERN, ErrorPublic
 from app.schemas.tickets import (
     MAX_ID,
