@@ -1017,7 +1017,7 @@ def main() -> int:
         f"开始时系统负载 {load_before}，结束时 {load_average()}。"
     )
     print(
-        f"{ServerConfig(args.workers, args.threads, args.pool).label()}（uvicorn --workers；"
+        f"{ServerConfig(args.workers, args.threads, args.pool).label()}（python -m app.serve；"
         f"{WORKERS_NOTE}）；每项预热 {args.warmup:.0f} 秒、"
         f"测量 {args.seconds:.0f} 秒。"
     )

