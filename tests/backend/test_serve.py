@@ -4,6 +4,7 @@ client keeps a connection open."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -104,9 +105,11 @@ def served(tmp_path: Path) -> Iterator[Served]:
         _wait_healthy(f"http://127.0.0.1:{port}", process)
         yield Served(process, f"http://127.0.0.1:{port}")
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        # Killing only the supervisor would leave its workers serving.
+        for pid in [*_children(process.pid), process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
 
 
 def test_two_workers_each_listening_and_a_dead_one_replaced(served: Served) -> None:
