@@ -649,15 +649,17 @@ def test_actions_and_rasa_agree_on_addresses() -> None:
 
 
 def test_backend_migrates_then_serves_with_workers() -> None:
+    # app.serve: uvicorn workers with a listening socket each (docs/backend.md).
+
     final = dockerfile(build("backend")[1])[-1]
     start_copy = [dest for srcs, dest, _ in final.copies() if "docker/backend-start.sh" in srcs]
     assert start_copy, "the backend image runs docker/backend-start.sh"
     cmd = next(args for keyword, args in final.instructions if keyword == "CMD")
     assert PurePosixPath(start_copy[0]).name in cmd
     script = (ROOT / "docker" / "backend-start.sh").read_text(encoding="utf-8")
-    assert "alembic upgrade head" in script and "uvicorn app.main:app" in script
+    assert "alembic upgrade head" in script and "python -m app.serve" in script
     migrate = script.index("alembic upgrade head")
-    serve = script.index("uvicorn app.main:app")
+    serve = script.index("python -m app.serve")
     assert migrate < serve and "--workers" in script[serve:]
     assert final.workdir() == "/app/backend"
     for path in ("alembic.ini", "app/main.py"):
