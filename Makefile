@@ -119,8 +119,28 @@ test-stories: venvs model ## 各业务流程的中文测试对话（rasa test co
 	  --fail-on-prediction-errors --out tests/artifacts/stories
 
 .PHONY: test-e2e
-test-e2e: venvs model ## 启动三个真实服务做端到端对话测试
-	$(BACKEND_VENV)/bin/pytest tests/e2e
+test-e2e: venvs model chromium ## 启动三个真实服务做端到端对话测试（含无头浏览器中的 H5 页面）
+	$(BACKEND_VENV)/bin/pytest tests/e2e tests/browser
+
+.PHONY: test-browser
+test-browser: venvs model chromium ## 只跑浏览器测试（无头 Chromium 中的 H5 对话页）
+	$(BACKEND_VENV)/bin/pytest tests/browser
+
+# Debian's chromium and chromedriver for tests/browser, and a Chinese font for their screenshots.
+# Installed under CI=true when root; elsewhere a missing browser makes the browser tests skip with a
+# message (under CI=true they fail).
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+.PHONY: chromium
+chromium:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+	  && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; \
+	elif [ "$${CI:-}" = true ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> 安装浏览器测试所需的 chromium、chromedriver 与中文字体 / installing chromium (apt-get)"; \
+	  apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; }; \
+	else \
+	  echo "未安装 chromium/chromedriver/中文字体：浏览器测试可能跳过，CI=true 时失败（apt-get install $(BROWSER_PACKAGES)）"; \
+	fi
 
 .PHONY: bench-backend
 bench-backend: $(BACKEND_VENV)/.synced ## 后端性能基准：20 万家企业上的自查、匹配与注册写入

@@ -1,13 +1,17 @@
-"""Fixtures shared by the suites that run real services (actions and end-to-end)."""
+"""Fixtures shared by the suites that run real services (actions, end-to-end and browser)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
-from stack import prepare_database
+from stack import ROOT, Ports, Stack, backend_url, prepare_database, rasa_url, services
+from tests.support import ARTIFACTS, free_port
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +21,57 @@ def demo_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     url = f"sqlite:///{path}"
     prepare_database(url)
     yield url
+
+
+@dataclass
+class LiveStack:
+    stack: Stack
+    backend_url: str
+    rasa_url: str
+    state_dir: Path
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        """One user turn on Rasa's REST channel; the bot's replies."""
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def all_logs(self) -> str:
+        return "\n".join(
+            self.stack.log_path(service).read_text(errors="replace")
+            for service in self.stack.services
+        )
+
+    def tracker_store_bytes(self) -> bytes:
+        """The raw SQLite file (and its WAL) of Rasa's conversation store."""
+        return b"".join(
+            path.read_bytes() for path in self.state_dir.glob("rasa-tracker.db*") if path.is_file()
+        )
+
+    def backend_log(self) -> str:
+        backend = next(s for s in self.stack.services if s.name == "backend")
+        return self.stack.log_path(backend).read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def live_stack(
+    demo_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    """The three real services on free ports, one per test session: tests/e2e and tests/browser
+    share it (here rather than in either folder, so that a run of both starts it once)."""
+    # XINYIDAI_MODEL points the suite at another model (one trained elsewhere, say).
+    model = Path(os.environ.get("XINYIDAI_MODEL") or ROOT / "models" / "current.tar.gz")
+    if not model.exists():
+        pytest.fail("没有训练好的模型 models/current.tar.gz：请先运行 make model")
+    ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
+    state_dir = tmp_path_factory.mktemp("rasa-state")
+    with Stack(
+        services(ports, demo_database_url, model.resolve(), state_dir=state_dir),
+        ARTIFACTS / "e2e-logs",
+    ) as stack:
+        stack.wait_healthy(timeout=300)
+        yield LiveStack(stack, backend_url(ports), rasa_url(ports), state_dir)

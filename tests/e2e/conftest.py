@@ -1,66 +1,8 @@
-"""The three real services (backend, action server, Rasa) on free ports, for one test session."""
+"""The end-to-end suite runs on the session's live stack (`live_stack`, tests/conftest.py, shared
+with tests/browser so that one run starts the three services once)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from tests.conftest import LiveStack
 
-import httpx
-import pytest
-
-from stack import ROOT, Ports, Stack, backend_url, rasa_url, services
-from tests.support import ARTIFACTS, free_port
-
-
-@dataclass
-class LiveStack:
-    stack: Stack
-    backend_url: str
-    rasa_url: str
-    state_dir: Path
-
-    def say(self, sender: str, message: str) -> list[dict]:
-        """One user turn on Rasa's REST channel; the bot's replies."""
-        response = httpx.post(
-            f"{self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=30,
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def all_logs(self) -> str:
-        return "\n".join(
-            self.stack.log_path(service).read_text(errors="replace")
-            for service in self.stack.services
-        )
-
-    def tracker_store_bytes(self) -> bytes:
-        """The raw SQLite file (and its WAL) of Rasa's conversation store."""
-        return b"".join(
-            path.read_bytes() for path in self.state_dir.glob("rasa-tracker.db*") if path.is_file()
-        )
-
-    def backend_log(self) -> str:
-        backend = next(s for s in self.stack.services if s.name == "backend")
-        return self.stack.log_path(backend).read_text(errors="replace")
-
-
-@pytest.fixture(scope="session")
-def live_stack(
-    demo_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
-    # XINYIDAI_MODEL points the suite at another model (one trained elsewhere, say).
-    model = Path(os.environ.get("XINYIDAI_MODEL") or ROOT / "models" / "current.tar.gz")
-    if not model.exists():
-        pytest.fail("没有训练好的模型 models/current.tar.gz：请先运行 make model")
-    ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
-    state_dir = tmp_path_factory.mktemp("rasa-state")
-    with Stack(
-        services(ports, demo_database_url, model.resolve(), state_dir=state_dir),
-        ARTIFACTS / "e2e-logs",
-    ) as stack:
-        stack.wait_healthy(timeout=300)
-        yield LiveStack(stack, backend_url(ports), rasa_url(ports), state_dir)
+__all__ = ["LiveStack"]
