@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -152,6 +155,17 @@ async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse
     )
 
 
+async def _database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    # The database is down, restarting or out of connections: a moment later the same request
+    # may well work, so the caller (the bot) is told so rather than given an internal error.
+    log.warning("request.database_unavailable", path=request.url.path, error=type(exc).__name__)
+    return JSONResponse(
+        {"code": "database_unavailable", "message": "数据库暂时不可用，请稍后再试。"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
     # Logged with the traceback for operators; the caller only gets a neutral message.
     log.exception("request.unhandled_error", path=request.url.path, error=type(exc).__name__)
@@ -164,4 +178,6 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    for unavailable in (sqlalchemy.exc.OperationalError, psycopg.OperationalError, PoolTimeout):
+        app.add_exception_handler(unavailable, _database_unavailable_handler)
     app.add_exception_handler(Exception, _unexpected_error_handler)

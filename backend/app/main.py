@@ -14,7 +14,7 @@ from app.api.main import api_router, institution_api_router, staff_api_router
 from app.api.routes import health
 from app.city import load_city
 from app.core.config import Settings, get_settings
-from app.core.db import create_db_engine, create_session_factory
+from app.core.db import create_async_pool, create_db_engine, create_session_factory
 from app.core.log_filters import mask_access_log
 from app.errors import register_error_handlers
 from app.schemas import ErrorPublic
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_db_engine(settings.database_url, pool_size=settings.pool_size)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(running_app: FastAPI) -> AsyncIterator[None]:
         # No more request threads than pooled connections (Settings.request_threads); requests
         # beyond them wait on the event loop for a thread.
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
@@ -51,8 +51,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.sms_provider == "dev_outbox":
             # Codes go to the sms_outbox table, not to phones: fine for development only.
             log.warning("sms_provider.is_development_outbox")
-        yield
-        engine.dispose()
+        # Made here, not with the engine: an asyncio pool belongs to the event loop it was opened
+        # on, and a lifespan may run more than once (tests start an app on several loops).
+        async_pool = create_async_pool(settings.database_url, settings.pool_size)
+        running_app.state.async_pool = async_pool
+        if async_pool is not None:
+            # Connects on demand: a database that is down does not stop the start-up.
+            await async_pool.open(wait=False)
+        try:
+            yield
+        finally:
+            running_app.state.async_pool = None
+            if async_pool is not None:
+                await async_pool.close()
+            engine.dispose()
 
     app = FastAPI(
         title="信易贷助手后端",
@@ -82,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.city = city
     app.state.engine = engine
+    app.state.async_pool = None  # until the lifespan starts
     app.state.session_factory = create_session_factory(engine)
     app.state.sms_provider = load_sms_provider(settings.sms_provider)
     mask_access_log()  # phone numbers in query strings stay out of the access log

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
+from app.api.deps import get_async_pool, get_session
 from app.city import CityConfig, load_city
 from app.core.config import DEFAULT_CITY_CONFIG, Settings
 from app.core.db import create_db_engine
@@ -153,7 +153,13 @@ def app(settings: Settings, session: Session) -> FastAPI:
     def _test_session() -> Iterator[Session]:
         yield session
 
+    async def _no_async_pool() -> None:
+        # The event loop's own connections would not see the test's uncommitted transaction;
+        # the self-check's loop path is tested with committed data (test_self_check_on_loop.py).
+        return None
+
     application.dependency_overrides[get_session] = _test_session
+    application.dependency_overrides[get_async_pool] = _no_async_pool
     return application
 
 

@@ -16,6 +16,7 @@ from typing import Annotated
 from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.orm import Session
 
 from app.city import CityConfig
@@ -52,6 +53,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()
 
 
+async def get_async_pool(request: Request) -> AsyncConnectionPool | None:
+    """The event loop's PostgreSQL connections (app.core.db.create_async_pool); None on SQLite.
+    Tests override it with None to keep each test in its one rolled-back transaction."""
+    return request.app.state.async_pool
+
+
 async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -61,6 +68,7 @@ async def get_city(request: Request) -> CityConfig:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+AsyncPoolDep = Annotated[AsyncConnectionPool | None, Depends(get_async_pool)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CityDep = Annotated[CityConfig, Depends(get_city)]
 

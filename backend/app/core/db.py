@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from psycopg import AsyncConnection
+from psycopg.rows import namedtuple_row
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import ClauseElement
 
 # Connections kept by an engine whose caller names no pool size (CLI, seeding, tests); the app
 # passes Settings.pool_size, one connection per request thread of a worker.
@@ -146,3 +153,76 @@ def release_connection(session: Session, *, failed: bool = False) -> None:
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     # Objects stay readable after commit so a service can commit and then build its response.
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+# ---------------------------------------------------------------- the event loop's connections
+
+# A request waits at most this long for one of the pool's connections before it fails (503).
+ASYNC_POOL_TIMEOUT_SECONDS = 10.0
+
+
+def create_async_pool(url: str, size: int) -> AsyncConnectionPool | None:
+    """psycopg's own async pool for the reads served on the event loop (the self-check), or None
+    on SQLite, where everything goes through the engine.
+
+    A sync endpoint costs a thread hop and SQLAlchemy's execution machinery: at 2 workers on 2
+    cores that was most of the self-check's CPU (docs/backend.md, "Cost per request"). These
+    connections run in autocommit (each statement commits on its own: no BEGIN/COMMIT round
+    trips) and give rows as named tuples, like SQLAlchemy's. The pool is opened and closed by the
+    app's lifespan; it opens connections on demand and keeps up to `size`."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    last_used: weakref.WeakKeyDictionary[AsyncConnection[Any], float] = weakref.WeakKeyDictionary()
+
+    async def stamp(connection: AsyncConnection[Any]) -> None:
+        last_used[connection] = time.monotonic()
+
+    async def check_if_idle(connection: AsyncConnection[Any]) -> None:
+        # As _ping_idle_connections does for the engine: a connection used a moment ago is taken
+        # as alive; one idle longer is pinged, and the pool replaces it if the ping fails.
+        if time.monotonic() - last_used.get(connection, 0.0) >= PING_AFTER_IDLE_SECONDS:
+            await AsyncConnectionPool.check_connection(connection)
+
+    return AsyncConnectionPool(
+        conninfo,
+        min_size=0,
+        max_size=size,
+        kwargs={"autocommit": True, "row_factory": namedtuple_row},
+        configure=stamp,
+        reset=stamp,
+        check=check_if_idle,
+        timeout=ASYNC_POOL_TIMEOUT_SECONDS,
+        open=False,
+    )
+
+
+_PSYCOPG = PGDialect_psycopg()
+
+
+class PsycopgStatement:
+    """A SQLAlchemy Core statement compiled once to psycopg's SQL, to run on a psycopg connection
+    without SQLAlchemy: the statement stays written (and reviewed) in Core next to its sync use.
+
+    Only plain values are bound: no type processing is applied (a JSON value is passed already
+    serialised, see `json_value`), and rows come back as psycopg converts them."""
+
+    def __init__(self, statement: ClauseElement, **compile_kwargs: Any) -> None:
+        compiled = statement.compile(dialect=_PSYCOPG, **compile_kwargs)
+        self.sql: str = compiled.string
+        # Constants in the statement (a LIMIT, a literal compared with) become bind parameters
+        # of their own; the caller names only the bindparam()s.
+        self._constants = {
+            compiled.bind_names[bind]: bind.value
+            for bind in compiled.binds.values()
+            if not bind.required
+        }
+
+    def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self._constants, **values}
+
+
+def json_value(value: Any) -> str:
+    """A value for a JSON column of a PsycopgStatement, serialised as the engine would."""
+    return _json_dumps(value)

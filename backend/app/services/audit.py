@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg import AsyncConnection
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.models import AuditEntry
+from app.core.db import PsycopgStatement, json_value
+from app.models import AuditEntry, utcnow
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,38 @@ def append_access(
     row again: no ORM object, no unit-of-work flush, no RETURNING of the id. Same row, same
     transaction, same rules."""
     session.execute(_INSERT, _row(actor, action, subject_type, subject_id, purpose, details))
+
+
+# The same INSERT for a psycopg connection on the event loop; the model's defaults are filled in
+# here, as SQLAlchemy would.
+_INSERT_PSYCOPG = PsycopgStatement(
+    insert(AuditEntry.__table__).inline(),
+    column_keys=[
+        "occurred_at",
+        "actor_type",
+        "actor_id",
+        "action",
+        "subject_type",
+        "subject_id",
+        "purpose",
+        "details",
+    ],
+)
+
+
+async def append_access_on(
+    connection: AsyncConnection[Any],
+    actor: Actor,
+    *,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    purpose: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """`append_access` on a psycopg connection in autocommit (app.core.db.create_async_pool): the
+    row is committed when this returns, so call it before handing out what it records."""
+    row = _row(actor, action, subject_type, subject_id, purpose, details)
+    row["details"] = json_value(row["details"])
+    row["occurred_at"] = utcnow()
+    await connection.execute(_INSERT_PSYCOPG.sql, _INSERT_PSYCOPG.params(row))

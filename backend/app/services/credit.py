@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, select, true
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 
+from app.core.db import PsycopgStatement
 from app.enums import CreditCategory, DataClass, RecordStatus
 from app.models import (
     Binding,
@@ -17,7 +20,7 @@ from app.models import (
     Enterprise,
     RegistryEntity,
 )
-from app.services.audit import Actor, append_access, record_access
+from app.services.audit import Actor, append_access, append_access_on, record_access
 from app.services.enterprises import not_bound
 
 
@@ -74,12 +77,13 @@ class CategoryCount:
 
 @dataclass(frozen=True)
 class SelfCheck:
-    """What the self-check summary shows. `facts` is a row of `_SELF_CHECK`: the enterprise
+    """What the self-check summary shows. `facts` is a row of `_SELF_CHECK` (SQLAlchemy's, or
+    psycopg's named tuple on the event loop): the enterprise
     (`enterprise_id`, `enterprise_name`, `enterprise_uscc`, `is_individual_business`), its
     registration facts (the columns of RegistrationPublic, and `white_listed`) and its latest
     evaluation (`grade`, `reasons`, `evaluated_on`; all None before the first evaluation)."""
 
-    facts: Row[Any]
+    facts: Any
     counts: list[CategoryCount]
 
 
@@ -169,10 +173,41 @@ def self_check(session: Session, enterprise_id: int, channel: str, user_id: str)
     the read.
 
     This is the busiest read (every self-check of the bot), so it is one SELECT (`_SELF_CHECK`)
-    and one INSERT (the audit row) before the commit."""
+    and one INSERT (the audit row) before the commit. On PostgreSQL the app runs the same two
+    statements on the event loop instead (`self_check_on_loop`)."""
     rows = session.execute(
         _SELF_CHECK, {"enterprise_id": enterprise_id, "channel": channel, "user_id": user_id}
     ).all()
+    check = _self_check_from(rows)
+    append_access(session, Actor.chat_user(channel, user_id), **_self_check_audit(check))
+    session.commit()
+    return check
+
+
+_SELF_CHECK_PSYCOPG = PsycopgStatement(_SELF_CHECK)
+
+
+async def self_check_on_loop(
+    pool: AsyncConnectionPool, enterprise_id: int, channel: str, user_id: str
+) -> SelfCheck:
+    """`self_check` on one of the event loop's PostgreSQL connections (autocommit): the same
+    SELECT, the same refusal, the same audit row, committed before the summary is returned."""
+    async with pool.connection() as connection:
+        cursor = await connection.execute(
+            _SELF_CHECK_PSYCOPG.sql,
+            _SELF_CHECK_PSYCOPG.params(
+                {"enterprise_id": enterprise_id, "channel": channel, "user_id": user_id}
+            ),
+        )
+        check = _self_check_from(await cursor.fetchall())
+        await append_access_on(
+            connection, Actor.chat_user(channel, user_id), **_self_check_audit(check)
+        )
+    return check
+
+
+def _self_check_from(rows: Sequence[Any]) -> SelfCheck:
+    """The summary from the rows of `_SELF_CHECK` (none: the user is not bound)."""
     if not rows:
         raise not_bound()
     found = {
@@ -181,22 +216,22 @@ def self_check(session: Session, enterprise_id: int, channel: str, user_id: str)
     counts = [
         CategoryCount(category, *found.get(category.value, (0, 0))) for category in CreditCategory
     ]
+    return SelfCheck(rows[0], counts)
+
+
+def _self_check_audit(check: SelfCheck) -> dict[str, Any]:
     non_public = [
         c.category.value
-        for c in counts
+        for c in check.counts
         if c.count and c.category.data_class is DataClass.NON_PUBLIC
     ]
-    append_access(
-        session,
-        Actor.chat_user(channel, user_id),
-        action="read_non_public",
-        subject_type="enterprise",
-        subject_id=enterprise_id,
-        purpose=SELF_CHECK_PURPOSE,
-        details={"view": "credit_summary", "categories": non_public},
-    )
-    session.commit()
-    return SelfCheck(rows[0], counts)
+    return {
+        "action": "read_non_public",
+        "subject_type": "enterprise",
+        "subject_id": check.facts.enterprise_id,
+        "purpose": SELF_CHECK_PURPOSE,
+        "details": {"view": "credit_summary", "categories": non_public},
+    }
 
 
 def category_records(
