@@ -83,6 +83,12 @@ _REASON_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("其他", ("其他", "其它", "别的原因")),
 )
 _NO_EVIDENCE = ("没有", "没", "无", "暂无", "不需要", "没什么")
+# An image sent on WeChat while the form asks for evidence: the channel (bot/channels/wechat.py)
+# puts its media id in the message metadata; the evidence slot keeps it as "#media:<id>" so the
+# submit can hand it to the backend as a wechat_media reference without a slot of its own.
+_MEDIA_MARK = "#media:"
+_MEDIA_ID = re.compile(r"#media:([A-Za-z0-9_\-]{1,128})")
+WECHAT_IMAGE_NOTE = "微信图片"
 _LATER = ("稍后", "以后", "晚点", "后面", "回头", "待会", "之后", "再补", "稍候")
 
 
@@ -339,6 +345,26 @@ def reason_of(text: str) -> str | None:
     return next((reason for reason, words in _REASON_WORDS if any(w in text for w in words)), None)
 
 
+def wechat_image(tracker: Tracker) -> str | None:
+    """The media id of the image the user has just sent on WeChat, if the last message was one."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        wechat = (event.get("metadata") or {}).get("wechat") or {}
+        media_id = str(wechat.get("media_id") or "")
+        if wechat.get("msg_type") == "image" and _MEDIA_ID.fullmatch(_MEDIA_MARK + media_id):
+            return media_id
+        return None
+    return None
+
+
+def evidence_refs(evidence: str) -> tuple[str, list[dict[str, str]]]:
+    """The evidence note without media marks, and the WeChat media it names for the backend."""
+    ids = _MEDIA_ID.findall(evidence)
+    note = re.sub(r"\s*" + re.escape(_MEDIA_MARK) + r"[A-Za-z0-9_\-]+", "", evidence).strip()
+    return note, [{"type": "wechat_media", "id": media_id} for media_id in ids]
+
+
 def evidence_note(text: str) -> str:
     """What the user says of their evidence; "没有" and "稍后补充" are answers too."""
     text = cleaned(text)
@@ -382,6 +408,9 @@ class ValidateObjectionForm(RecordPicking):
     async def extract_objection_evidence(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "objection_evidence" and wechat_image(tracker):
+            # Whatever the NLU made of "[图片]", an image is the answer to "which evidence".
+            return {"objection_evidence": WECHAT_IMAGE_NOTE}
         return answer_taken_for_faq(tracker, "objection_evidence")
 
     async def validate_objection_record_query(
@@ -429,6 +458,10 @@ class ValidateObjectionForm(RecordPicking):
     async def validate_objection_evidence(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        media_id = wechat_image(tracker)
+        if media_id:
+            dispatcher.utter_message(text="图片已收到，会作为证明材料随异议一起提交。")
+            return self.accept("objection_evidence", f"{WECHAT_IMAGE_NOTE} {_MEDIA_MARK}{media_id}")
         note = evidence_note(value or "")
         if not note or note.startswith("/"):
             return self.reject(
@@ -444,13 +477,13 @@ class ValidateObjectionForm(RecordPicking):
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        evidence = tracker.get_slot("objection_evidence")
+        evidence, media = evidence_refs(str(tracker.get_slot("objection_evidence") or ""))
         description = f"{tracker.get_slot('objection_description')}\n证明材料：{evidence}"
         objection = {
             "record_id": int(tracker.get_slot("objection_record")),
             "reason": tracker.get_slot("objection_reason"),
             "description": description[:MAX_DESCRIPTION_CHARS],
-            "evidence": [],
+            "evidence": media,
             "contact_phone": tracker.get_slot("objection_phone"),
         }
         try:

@@ -3,6 +3,7 @@ confirmed, the objection filed once with its ticket number and deadline told bac
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -328,3 +329,72 @@ async def test_a_resumed_form_does_not_confirm_the_record_again(form_turn, domai
 
     assert result["objection_record"] == record_id
     assert dispatcher.messages == []
+
+
+async def test_an_image_sent_on_wechat_is_filed_as_evidence(form_turn, domain, backend_url):
+    sender = f"obj-image-{uuid.uuid4()}"
+    # 绿源科技's penalty: the other tests dispute 李记's (a second objection gets their ticket).
+    bind_demo_user(backend_url, channel="wechat", user_id=sender, index=GREEN)
+    slots = filled(8, [], objection_evidence=None, objection_phone=None)
+    # What bot/channels/wechat.py hands to Rasa for an image; the NLU's intent for "[图片]" is
+    # whatever it is (here one the slot mapping skips), the image is still the answer.
+    image = form_turn(
+        sender,
+        FORM,
+        "objection_evidence",
+        "[图片]",
+        {},
+        slots=slots,
+        intent="help",
+        channel="wechat",
+    )
+    image.events[1]["metadata"] = {
+        "wechat": {"msg_type": "image", "media_id": "MEDIA_abc-123", "pic_url": "http://x/1.jpg"}
+    }
+    dispatcher = CollectingDispatcher()
+    taken = values(await ValidateObjectionForm().run(dispatcher, image, domain))
+    assert taken["objection_evidence"] == "微信图片 #media:MEDIA_abc-123"
+    assert "图片已收到" in texts(dispatcher)
+    # Resumed later (继续): the form validates the evidence it holds again, and keeps the image.
+    resumed = form_turn(
+        sender,
+        FORM,
+        None,
+        "继续",
+        {"objection_evidence": taken["objection_evidence"]},
+        slots=slots,
+        intent="resume",
+        channel="wechat",
+    )
+    again = values(await ValidateObjectionForm().run(CollectingDispatcher(), resumed, domain))
+    assert again["objection_evidence"] == "微信图片 #media:MEDIA_abc-123"
+
+    found, _ = await start(
+        form_turn, domain, sender, "我那个罚款早就交了怎么还挂着", channel="wechat"
+    )
+    candidates = found["objection_record_query"]
+    last_answer = form_turn(
+        sender,
+        FORM,
+        "objection_phone",
+        "13912345678",
+        {"objection_phone": "13912345678"},
+        slots=filled(
+            candidates[0]["id"], candidates, objection_evidence=taken["objection_evidence"]
+        ),
+        channel="wechat",
+    )
+    dispatcher = CollectingDispatcher()
+    await ValidateObjectionForm().run(dispatcher, last_answer, domain)
+    number = re.search(r"YY\d+", texts(dispatcher)).group(0)
+    ticket = httpx.get(
+        f"{backend_url}/api/v1/tickets/{number}",
+        headers={
+            "Authorization": "Bearer dev-service-token",
+            "X-Chat-Channel": "wechat",
+            "X-Chat-User-Id": sender,
+        },
+    ).json()
+    assert ticket.get("evidence") == [{"type": "wechat_media", "id": "MEDIA_abc-123"}], ticket
+    assert ticket["evidence"] == [{"type": "wechat_media", "id": "MEDIA_abc-123"}]
+    assert "#media" not in ticket["description"] and "微信图片" in ticket["description"]
