@@ -91,6 +91,13 @@ class BackendClient:
             headers=_acting(channel, user_id),
         )
 
+    async def report_link(self, enterprise_id: int, channel: str, user_id: str) -> dict[str, Any]:
+        return await self._request(
+            "POST",
+            f"/enterprises/{enterprise_id}/report-links",
+            headers=_acting(channel, user_id),
+        )
+
     async def check_uscc(self, uscc: str) -> dict[str, Any]:
         return await self._request("POST", "/registrations/uscc-checks", json={"uscc": uscc})
 

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import BackendError, BackendUnavailable, backend
-from actions.common import WECHAT_MAX_BYTES, channel_of
+from actions.common import WECHAT_MAX_BYTES, channel_of, china_time
 from actions.registration import registered_enterprise
 
 # More records than this in one category: the rest are counted, not listed (one screen each).
@@ -241,6 +241,17 @@ def summary_buttons(summary: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+async def report_link_line(enterprise_id: int, tracker: Tracker) -> str | None:
+    """The line with the full report's short-lived link; None when it cannot be made now (the
+    summary is worth sending without it)."""
+    try:
+        link = await backend.report_link(enterprise_id, channel_of(tracker), tracker.sender_id)
+    except (BackendUnavailable, BackendError):
+        return None
+    until = china_time(link["expires_at"]).strftime("%H:%M")
+    return f"完整信用报告（{until} 前有效，请勿转发）：{link['url']}"
+
+
 class ActionCreditCheck(Action):
     """The summary; or, when the message names a category, that category's records."""
 
@@ -272,7 +283,10 @@ class ActionCreditCheck(Action):
         if category:
             messages, buttons = details_messages(listing), details_buttons(listing)
         else:
-            messages = wechat_messages(summary_text(summary).split("\n"))
+            lines = summary_text(summary).split("\n")
+            if link := await report_link_line(enterprise["id"], tracker):
+                lines.append(link)
+            messages = wechat_messages(lines)
             buttons = summary_buttons(summary)
         for message in messages[:-1]:
             dispatcher.utter_message(text=message)

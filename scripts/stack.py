@@ -72,6 +72,11 @@ def services(
         "SERVICE_TOKEN": service_token,
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
+        # The H5 chat: the page (backend) posts to Rasa's h5 channel, which checks the city
+        # app's JWT; the report links point back at the backend.
+        "H5_JWT_SECRET": h5_secret(state_dir),
+        "CHAT_WEBHOOK_URL": f"{rasa_url(ports)}/webhooks/h5/webhook",
+        "PUBLIC_BASE_URL": backend_url(ports),
         **(extra_env or {}),
     }
     return [
@@ -145,6 +150,32 @@ def tracker_key(state_dir: Path) -> str:
         path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def h5_secret(state_dir: Path) -> str:
+    """The development stand-in for the city app's HS256 secret, made once per state directory
+    (in production H5_JWT_SECRET or H5_JWT_PUBLIC_KEY come from the city app)."""
+    if secret := os.environ.get("H5_JWT_SECRET"):
+        return secret
+    path = state_dir / "h5-jwt.secret"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def demo_chat_url(ports: Ports, state_dir: Path, user: str = "demo-user") -> str:
+    """The H5 chat page with a token for a demo user, signed as the city app would sign it."""
+    token = subprocess.run(
+        [str(BOT_BIN / "python"), "-m", "bot.channels.h5", "--sub", user],
+        cwd=ROOT,
+        env={**os.environ, "H5_JWT_SECRET": h5_secret(state_dir)},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"{backend_url(ports)}/chat#token={token}"
 
 
 def is_healthy(url: str) -> bool:
@@ -297,8 +328,11 @@ def main(argv: list[str]) -> int:
         stack.start()
         stack.wait_healthy(timeout=300, progress=True)
         rest = f"{rasa_url(ports)}/webhooks/rest/webhook"
+        chat = demo_chat_url(ports, state_dir)
         print(
             "\n信易贷助手已启动：\n"
+            f"  H5 对话页    {chat}\n"
+            "               （示范用户 demo-user 的令牌，12 小时内有效；手机宽度浏览效果最佳）\n"
             f"  对话 (REST)  {rest}\n"
             f"  后端         {backend_url(ports)}  （接口文档 {backend_url(ports)}/docs）\n"
             f"  动作服务器   http://127.0.0.1:{ports.actions}/health\n"

@@ -13,6 +13,9 @@ import pytest
 from stack import ROOT, Ports, Stack, backend_url, prepare_database, rasa_url, services
 from tests.support import ARTIFACTS, free_port
 
+# The city app's HS256 secret on the live stack; tests mint user tokens with it (tests.support).
+H5_JWT_SECRET = "test-city-app-secret-0123456789abcdef"
+
 
 @pytest.fixture(scope="session")
 def demo_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -69,8 +72,15 @@ def live_stack(
         pytest.fail("没有训练好的模型 models/current.tar.gz：请先运行 make model")
     ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
     state_dir = tmp_path_factory.mktemp("rasa-state")
+    extra_env = {
+        "H5_JWT_SECRET": H5_JWT_SECRET,
+        "CHAT_WEBHOOK_URL": f"{rasa_url(ports)}/webhooks/h5/webhook",
+        "PUBLIC_BASE_URL": backend_url(ports),
+    }
     with Stack(
-        services(ports, demo_database_url, model.resolve(), state_dir=state_dir),
+        services(
+            ports, demo_database_url, model.resolve(), state_dir=state_dir, extra_env=extra_env
+        ),
         ARTIFACTS / "e2e-logs",
     ) as stack:
         stack.wait_healthy(timeout=300)

@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 import structlog
 from anyio import to_thread
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app.api.deps import require_service_token
 from app.api.main import api_router, institution_api_router, staff_api_router
-from app.api.routes import health
+from app.api.routes import chat, health
 from app.city import load_city
-from app.core.config import Settings, get_settings
+from app.core.config import APP_DIR, Settings, get_settings, uses_dev_report_secret
 from app.core.db import create_async_pool, create_db_engine, create_session_factory
 from app.core.log_filters import mask_access_log
 from app.errors import register_error_handlers
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         if settings.uses_dev_token:
             log.warning("service_token.is_development_default")
+        if uses_dev_report_secret(settings):
+            log.warning("report_link_secret.is_development_default")
         if settings.sms_provider == "dev_outbox":
             # Codes go to the sms_outbox table, not to phones: fine for development only.
             log.warning("sms_provider.is_development_outbox")
@@ -101,6 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     register_error_handlers(app)
     app.include_router(health.router)
+    # The city app's H5 pages (no token: the chat carries the app's JWT to Rasa, the report page
+    # its signed link).
+    app.include_router(chat.router)
+    app.mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static")
     app.include_router(
         api_router,
         prefix=API_PREFIX,

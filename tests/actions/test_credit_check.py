@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
+import httpx
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import backend
+from actions.backend_client import BackendUnavailable, backend
 from actions.credit_check import (
     ActionCreditCheck,
     category_of,
@@ -41,6 +43,32 @@ async def test_bound_user_gets_the_summary_of_their_enterprise(
     assert enterprise["name"] in message["text"]
     assert "行政处罚" in message["text"]
     assert "白名单" in message["text"]
+    # The last line links the full report; the backend serves it to a browser without a token.
+    link = message["text"].splitlines()[-1]
+    assert link.startswith("完整信用报告（") and "前有效" in link
+    url = link.split("：", 1)[1]
+    assert sender not in url
+    page = httpx.get(f"{backend_url}{urlsplit(url).path}")
+    assert page.status_code == 200
+    assert enterprise["name"] in page.text
+
+
+async def test_the_summary_goes_out_without_a_link_when_none_can_be_made(
+    make_tracker, dispatcher: CollectingDispatcher, backend_url: str, monkeypatch
+):
+    sender = f"bound-nolink-{uuid.uuid4()}"
+    enterprise = bind_demo_user(backend_url, channel="rest", user_id=sender)
+    tracker = make_tracker(sender, "credit_check", "查信用")
+
+    async def refused(*args, **kwargs):
+        raise BackendUnavailable("the backend is down")
+
+    monkeypatch.setattr(backend, "report_link", refused)
+    await ActionCreditCheck().run(dispatcher, tracker, {})
+
+    (message,) = dispatcher.messages
+    assert enterprise["name"] in message["text"]
+    assert "完整信用报告" not in message["text"]
 
 
 async def test_a_binding_on_another_channel_does_not_count(make_tracker, dispatcher, backend_url):

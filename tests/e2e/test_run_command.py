@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -54,6 +55,18 @@ def test_run_prints_the_urls_and_ctrl_c_stops_all_three(demo_database_url: str, 
         assert f"http://127.0.0.1:{ports['BACKEND_PORT']}" in printed
         for port in ports.values():
             assert listening(port)
+        # The demo token in the printed chat link is one the h5 channel accepts.
+        chat = re.search(r"H5 对话页\s+(\S+)#token=(\S+)", printed)
+        assert chat, printed
+        assert chat.group(1) == f"http://127.0.0.1:{ports['BACKEND_PORT']}/chat"
+        assert httpx.get(chat.group(1)).status_code == 200
+        reply = httpx.post(
+            f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/h5/webhook",
+            json={"message": "你好"},
+            headers={"Authorization": f"Bearer {chat.group(2)}"},
+            timeout=30,
+        )
+        assert reply.status_code == 200 and reply.json(), reply.text
 
         # what a terminal's Ctrl-C does: SIGINT to the foreground process group
         os.killpg(process.pid, signal.SIGINT)

@@ -11,9 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # backend/app/core/config.py → the repository root is three levels above this package.
 REPO_ROOT = Path(__file__).resolve().parents[3]
+APP_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'xinyidai.db'}"
 DEFAULT_CITY_CONFIG = REPO_ROOT / "config" / "city.demo.yml"
 DEV_SERVICE_TOKEN = "dev-service-token"
+DEV_REPORT_LINK_SECRET = "dev-report-link-secret-change-me"
 # Request threads per worker, and so pooled PostgreSQL connections per worker (see Settings).
 # Measured with `make bench-backend --sweep` on 2 cores (docs/backend.md, "Cost per request").
 REQUEST_THREADS = 3
@@ -48,6 +50,23 @@ class Settings(BaseSettings):
         ),
     )
 
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="用户浏览器访问本后端的地址（生成信用报告链接用），如 https://xyd.example.gov.cn",
+    )
+    chat_webhook_url: str = Field(
+        default="http://127.0.0.1:5005/webhooks/h5/webhook",
+        description="H5 对话页发送消息的 Rasa 渠道地址；与页面同域部署时可写 /webhooks/h5/webhook",
+    )
+    report_link_secret: str = Field(
+        default=DEV_REPORT_LINK_SECRET,
+        min_length=16,
+        description="信用报告短时链接的签名密钥；生产环境必须更换",
+    )
+    report_link_minutes: int = Field(
+        default=15, ge=1, le=1440, description="信用报告链接的有效时长（分钟）"
+    )
+
     # How a worker serves requests (docs/backend.md, "Cost per request"; `make bench-backend
     # --sweep` measures other values).
     request_threads: int = Field(
@@ -78,6 +97,11 @@ class Settings(BaseSettings):
     def pool_size(self) -> int:
         return self.db_pool_size or self.request_threads
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
     @property
     def uses_dev_token(self) -> bool:
         return self.service_token == DEV_SERVICE_TOKEN
@@ -86,3 +110,7 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def uses_dev_report_secret(settings: Settings) -> bool:
+    return settings.report_link_secret == DEV_REPORT_LINK_SECRET

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -111,3 +111,10 @@ def record_public(record: CreditRecord, person_names: tuple[str, ...]) -> Record
         repairable_after=record.repairable_after,
         status=RecordStatus(record.status),
     )
+
+
+class ReportLinkPublic(BaseModel):
+    url: str = Field(
+        description="完整信用报告 H5 页面的短时签名链接，只对该会话用户所绑定的企业有效"
+    )
+    expires_at: datetime = Field(description="链接失效时间（UTC）")

@@ -5,7 +5,7 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import Path, Query, Response
 
-from app.api.deps import AsyncPoolDep, ChatUserDep, SessionDep
+from app.api.deps import AsyncPoolDep, ChatUserDep, NowDep, SessionDep, SettingsDep
 from app.api.replies import json_reply
 from app.api.routing import APIRouter
 from app.enums import CreditCategory, DataClass
@@ -18,12 +18,14 @@ from app.schemas.applications import MAX_ID
 from app.schemas.credit import (
     CategoryCountPublic,
     RecordList,
+    ReportLinkPublic,
     SelfCheckSummaryPublic,
     record_public,
     registration_public,
 )
 from app.services.credit import category_records, self_check, self_check_on_loop
 from app.services.enterprises import require_bound_enterprise
+from app.services.report_links import issue_report_link
 
 router = APIRouter(prefix="/enterprises", tags=["信用自查"])
 
@@ -112,3 +114,28 @@ def list_records(
         public=category.data_class is DataClass.PUBLIC,
         items=[record_public(r, names) for r in records],
     )
+
+
+@router.post(
+    "/{enterprise_id}/report-links",
+    summary="完整信用报告的短时链接",
+    description=(
+        "为已绑定该企业的会话用户生成完整信用报告（各类信息及明细）H5 页面的签名链接，"
+        "有效期见 REPORT_LINK_MINUTES。链接只含绑定编号，不含用户标识；打开时按该用户的权限"
+        "读取并记入审计日志。"
+    ),
+    response_model=ReportLinkPublic,
+    status_code=201,
+    responses={403: {"model": ErrorPublic, "description": "not_bound：该用户未绑定此企业"}},
+)
+def create_report_link(
+    enterprise_id: EnterpriseId,
+    chat_user: ChatUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> ReportLinkPublic:
+    link = issue_report_link(
+        session, settings, enterprise_id, chat_user.channel, chat_user.user_id, now
+    )
+    return ReportLinkPublic(url=link.url, expires_at=link.expires_at)
