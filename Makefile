@@ -160,8 +160,12 @@ wrk:
 	  echo "未安装 wrk：请以 root 运行 apt-get install -y wrk；本次基准改用 httpx 压测端 / wrk is not installed (apt-get install -y wrk); falling back to httpx"; \
 	fi
 
+.PHONY: bench-events
+bench-events: venvs model ## 推广活动负载：500 人扫活动码经微信渠道注册（SQLite 与 PostgreSQL）
+	@$(BACKEND_PY) scripts/bench_events.py
+
 .PHONY: bench
-bench: bench-backend ## 全部性能基准（目前为后端）
+bench: bench-backend bench-events ## 全部性能基准：后端、推广活动负载
 
 .PHONY: test
 test: venvs lint validate test-backend test-bot test-stories test-e2e ## 安装所需并运行全部测试

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -84,11 +85,18 @@ _REASON_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _NO_EVIDENCE = ("没有", "没", "无", "暂无", "不需要", "没什么")
 # An image sent on WeChat while the form asks for evidence: the channel (bot/channels/wechat.py)
-# puts its media id in the message metadata; the evidence slot keeps it as "#media:<id>" so the
-# submit can hand it to the backend as a wechat_media reference without a slot of its own.
-_MEDIA_MARK = "#media:"
-_MEDIA_ID = re.compile(r"#media:([A-Za-z0-9_\-]{1,128})")
+# has already stored it in the backend (WeChat's media expire in three days) and puts the evidence
+# file's id in the message metadata; the evidence slot keeps it as "#file:<id>" so the submit can
+# hand it to the backend as an upload reference without a slot of its own.
+_FILE_MARK = "#file:"
+_FILE_ID = re.compile(r"#file:([A-Za-z0-9_\-]{1,128})")
+# Marks in the slot's text, also "#media:<id>" of conversations begun before the channel stored
+# images: none belongs in the description staff read.
+_ANY_MARK = re.compile(r"\s*#(?:file|media):[A-Za-z0-9_\-]+")
 WECHAT_IMAGE_NOTE = "微信图片"
+IMAGE_NOT_SAVED = (
+    "抱歉，这张图片没能保存下来。请再发送一次，或用文字说明有哪些证明材料；没有可以回复“没有”。"
+)
 _LATER = ("稍后", "以后", "晚点", "后面", "回头", "待会", "之后", "再补", "稍候")
 
 
@@ -345,24 +353,35 @@ def reason_of(text: str) -> str | None:
     return next((reason for reason, words in _REASON_WORDS if any(w in text for w in words)), None)
 
 
-def wechat_image(tracker: Tracker) -> str | None:
-    """The media id of the image the user has just sent on WeChat, if the last message was one."""
+@dataclass(frozen=True)
+class WeChatImage:
+    """The image the user has just sent on WeChat: the evidence file the channel stored it as,
+    or None when the channel could not keep it (``evidence_error``: the media had expired, the
+    backend was unreachable)."""
+
+    file_id: str | None
+
+
+def wechat_image(tracker: Tracker) -> WeChatImage | None:
+    """The image of the user's last message, if it was one."""
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
         wechat = (event.get("metadata") or {}).get("wechat") or {}
-        media_id = str(wechat.get("media_id") or "")
-        if wechat.get("msg_type") == "image" and _MEDIA_ID.fullmatch(_MEDIA_MARK + media_id):
-            return media_id
-        return None
+        if wechat.get("msg_type") != "image":
+            return None
+        file_id = str(wechat.get("evidence_file_id") or "")
+        if wechat.get("evidence_error") or not _FILE_ID.fullmatch(_FILE_MARK + file_id):
+            return WeChatImage(None)
+        return WeChatImage(file_id)
     return None
 
 
 def evidence_refs(evidence: str) -> tuple[str, list[dict[str, str]]]:
-    """The evidence note without media marks, and the WeChat media it names for the backend."""
-    ids = _MEDIA_ID.findall(evidence)
-    note = re.sub(r"\s*" + re.escape(_MEDIA_MARK) + r"[A-Za-z0-9_\-]+", "", evidence).strip()
-    return note, [{"type": "wechat_media", "id": media_id} for media_id in ids]
+    """The evidence note without file marks, and the evidence files it names for the backend."""
+    ids = _FILE_ID.findall(evidence)
+    note = _ANY_MARK.sub("", evidence).strip()
+    return note, [{"type": "upload", "id": file_id} for file_id in ids]
 
 
 def evidence_note(text: str) -> str:
@@ -458,10 +477,14 @@ class ValidateObjectionForm(RecordPicking):
     async def validate_objection_evidence(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        media_id = wechat_image(tracker)
-        if media_id:
+        image = wechat_image(tracker)
+        if image is not None and image.file_id is None:
+            return self.reject(dispatcher, "objection_evidence", IMAGE_NOT_SAVED)
+        if image is not None:
             dispatcher.utter_message(text="图片已收到，会作为证明材料随异议一起提交。")
-            return self.accept("objection_evidence", f"{WECHAT_IMAGE_NOTE} {_MEDIA_MARK}{media_id}")
+            return self.accept(
+                "objection_evidence", f"{WECHAT_IMAGE_NOTE} {_FILE_MARK}{image.file_id}"
+            )
         note = evidence_note(value or "")
         if not note or note.startswith("/"):
             return self.reject(
@@ -511,6 +534,9 @@ class ValidateObjectionForm(RecordPicking):
             fields = error.body.get("fields") or []
             if "description" in fields:
                 return {"objection_description": None}
+            if error.code == "evidence_not_found":
+                # The stored image is not this user's or is gone: ask for the evidence again.
+                return {"objection_evidence": None}
             return {"objection_phone": None}
         dispatcher.utter_message(text=objection_told(result))
         return {}

@@ -65,9 +65,11 @@ def services(
     service_token: str = "dev-service-token",
     extra_env: dict[str, str] | None = None,
     state_dir: Path = ROOT / "var",
+    actions_backend_url: str | None = None,
 ) -> list[Service]:
     """The three services of the embedded default profile: SQLite for the backend's data and for
-    Rasa's conversations (under `state_dir`), in-memory lock store."""
+    Rasa's conversations (under `state_dir`), in-memory lock store. `actions_backend_url` is where
+    the action server reaches the backend when not directly (the tests' fault proxy)."""
     shared = {
         "SERVICE_TOKEN": service_token,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -93,7 +95,14 @@ def services(
             ],
             cwd=ROOT / "backend",
             health_url=f"{backend_url(ports)}/health",
-            env={**shared, "DATABASE_URL": database_url},
+            # The hotline console's script assistant asks Rasa's /model/parse.
+            env={
+                **shared,
+                "DATABASE_URL": database_url,
+                "RASA_URL": rasa_url(ports),
+                # Events' WeChat QR codes come from the WeChat channel (it holds the token).
+                "WECHAT_QRCODE_URL": f"{rasa_url(ports)}/webhooks/wechat/qrcodes",
+            },
         ),
         Service(
             name="actions",
@@ -108,7 +117,7 @@ def services(
                 str(ports.actions),
             ],
             health_url=f"http://127.0.0.1:{ports.actions}/health",
-            env={**shared, "BACKEND_URL": backend_url(ports)},
+            env={**shared, "BACKEND_URL": actions_backend_url or backend_url(ports)},
         ),
         Service(
             name="rasa",
@@ -133,6 +142,8 @@ def services(
             env={
                 **shared,
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports.actions}/webhook",
+                # The WeChat channel uploads images users send (evidence) to the backend.
+                "BACKEND_URL": backend_url(ports),
                 "RASA_TRACKER_DB": str(state_dir / "rasa-tracker.db"),
                 "TRACKER_ENCRYPTION_KEY": tracker_key(state_dir),
             },

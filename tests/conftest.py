@@ -11,10 +11,17 @@ import httpx
 import pytest
 
 from stack import ROOT, Ports, Stack, backend_url, prepare_database, rasa_url, services
+from tests import fake_wechat
+from tests.fake_wechat import FakeWeChat, ThreadedFakeWeChat
+from tests.fault_proxy import FaultProxy
 from tests.support import ARTIFACTS, free_port
 
 # The city app's HS256 secret on the live stack; tests mint user tokens with it (tests.support).
 H5_JWT_SECRET = "test-city-app-secret-0123456789abcdef"
+# The Official Account's 安全模式 key on the live stack: every WeChat message there is encrypted.
+WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+# Below WeChat's 5 s so the slow-backend test is quick; ordinary turns take well under a second.
+WECHAT_REPLY_TIMEOUT = 3.0
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +39,9 @@ class LiveStack:
     backend_url: str
     rasa_url: str
     state_dir: Path
+    wechat: FakeWeChat
+    # Between the action server and the backend: tests make the backend slow or unreachable.
+    backend_proxy: FaultProxy
 
     def say(self, sender: str, message: str) -> list[dict]:
         """One user turn on Rasa's REST channel; the bot's replies."""
@@ -72,16 +82,30 @@ def live_stack(
         pytest.fail("没有训练好的模型 models/current.tar.gz：请先运行 make model")
     ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
     state_dir = tmp_path_factory.mktemp("rasa-state")
-    extra_env = {
-        "H5_JWT_SECRET": H5_JWT_SECRET,
-        "CHAT_WEBHOOK_URL": f"{rasa_url(ports)}/webhooks/h5/webhook",
-        "PUBLIC_BASE_URL": backend_url(ports),
-    }
-    with Stack(
-        services(
-            ports, demo_database_url, model.resolve(), state_dir=state_dir, extra_env=extra_env
-        ),
-        ARTIFACTS / "e2e-logs",
-    ) as stack:
-        stack.wait_healthy(timeout=300)
-        yield LiveStack(stack, backend_url(ports), rasa_url(ports), state_dir)
+    with ThreadedFakeWeChat() as wechat, FaultProxy(ports.backend) as backend_proxy:
+        extra_env = {
+            "H5_JWT_SECRET": H5_JWT_SECRET,
+            "CHAT_WEBHOOK_URL": f"{rasa_url(ports)}/webhooks/h5/webhook",
+            "PUBLIC_BASE_URL": backend_url(ports),
+            "WECHAT_TOKEN": fake_wechat.TOKEN,
+            "WECHAT_APP_ID": fake_wechat.APP_ID,
+            "WECHAT_APP_SECRET": fake_wechat.APP_SECRET,
+            "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
+            "WECHAT_API_BASE_URL": wechat.url,
+            "WECHAT_REPLY_TIMEOUT": str(WECHAT_REPLY_TIMEOUT),
+        }
+        with Stack(
+            services(
+                ports,
+                demo_database_url,
+                model.resolve(),
+                state_dir=state_dir,
+                extra_env=extra_env,
+                actions_backend_url=backend_proxy.url,
+            ),
+            ARTIFACTS / "e2e-logs",
+        ) as stack:
+            stack.wait_healthy(timeout=300)
+            yield LiveStack(
+                stack, backend_url(ports), rasa_url(ports), state_dir, wechat, backend_proxy
+            )

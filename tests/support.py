@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from stack import ROOT
 
@@ -27,14 +30,25 @@ def bind_demo_user(backend_url: str, channel: str, user_id: str, index: int = 0)
     """Registers a chat user for a demo enterprise through the backend's API, as the bot does: an
     SMS code to a phone number of the user's own (read back from the development outbox), then
     POST /api/v1/registrations with it. Registering again answers the existing binding."""
+    return bind_user(backend_url, channel, user_id, demo_enterprises()[index])
+
+
+def bind_user(
+    backend_url: str,
+    channel: str,
+    user_id: str,
+    enterprise: dict[str, str],
+    event_code: str | None = None,
+) -> dict:
+    """bind_demo_user for any registry enterprise: `name`, `uscc` and `legal_representative`;
+    with `event_code`, the registration counts for that promotion event."""
     import hashlib
     import uuid
 
     import httpx
 
-    enterprise = demo_enterprises()[index]
     # One phone per user and enterprise, so the 60 s resend cool-down never holds a test up.
-    digest = hashlib.sha256(f"{channel}:{user_id}:{index}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{channel}:{user_id}:{enterprise['uscc']}".encode()).hexdigest()
     phone = f"139{int(digest, 16) % 10**8:08d}"
     headers = {
         "Authorization": "Bearer dev-service-token",
@@ -55,7 +69,79 @@ def bind_demo_user(backend_url: str, channel: str, user_id: str, index: int = 0)
                 "role": "法定代表人",
                 "phone": phone,
                 "sms_code": outbox.json()["items"][0]["code"],
+                **({"event_code": event_code} if event_code else {}),
             },
         )
     response.raise_for_status()
     return response.json()["enterprise"]
+
+
+@contextmanager
+def running_backend(database_url: str, log_dir: Path) -> Iterator[str]:
+    """The real backend (uvicorn, as `make run` starts it) on a free port with `database_url`;
+    yields its base URL and stops it on exit. tests/actions and tests/bot use it."""
+    from stack import Ports, Stack, services
+
+    ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
+    backend = [
+        service
+        for service in services(ports, database_url, model_path=ARTIFACTS)
+        if service.name == "backend"
+    ]
+    with Stack(backend, log_dir) as stack:
+        stack.wait_healthy(timeout=60)
+        yield f"http://127.0.0.1:{ports.backend}"
+
+
+def enterprise_with_penalties(database_url: str, count: int) -> tuple[dict[str, str], list[int]]:
+    """A registry enterprise outside the demo three (picked at random, so tests sharing a database
+    do not meet), given `count` new 行政处罚 records written straight into the database the live
+    stack's backend uses: its registry facts (for bind_user) and the new records' ids."""
+    import random
+    from datetime import date
+
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from app.enums import CreditCategory, DataClass
+    from app.models import CreditRecord, RegistryEntity
+
+    demo = [enterprise["uscc"] for enterprise in demo_enterprises()]
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        candidates = session.scalars(
+            select(RegistryEntity).where(
+                RegistryEntity.uscc.not_in(demo), RegistryEntity.status.in_(["存续", "在业"])
+            )
+        ).all()
+        entity = random.choice(candidates)
+        records = [
+            CreditRecord(
+                registry_entity_id=entity.id,
+                category=CreditCategory.ADMINISTRATIVE_PENALTY.value,
+                data_class=DataClass.PUBLIC.value,
+                title=f"示范市生态环境局行政处罚决定书（第{number}号）",
+                content=(
+                    "当事人在生产过程中未按规定落实扬尘污染防治措施，违反《大气污染防治法》"
+                    "第六十九条规定，责令改正，并处罚款人民币两万元整。当事人已于规定期限内"
+                    "完成整改并缴清罚款，现场复查合格。"
+                ),
+                document_no=f"示环罚〔2026〕{100 + number}号",
+                amount=20000,
+                authority="示范市生态环境局",
+                decided_on=date(2026, 3, number),
+                publicity_end_on=date(2027, 3, number),
+                repairable_after=date(2026, 6, number),
+            )
+            for number in range(1, count + 1)
+        ]
+        session.add_all(records)
+        session.commit()
+        found = {
+            "name": entity.name,
+            "uscc": entity.uscc,
+            "legal_representative": entity.legal_representative,
+        }
+        ids = [record.id for record in records]
+    engine.dispose()
+    return found, ids

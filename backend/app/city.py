@@ -11,7 +11,14 @@ from typing import Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from app.enums import EnterpriseScale, EnterpriseTag, EvaluationGrade, GuaranteeType, TaxCreditGrade
+from app.enums import (
+    SERVICE_DESK_CODE,
+    EnterpriseScale,
+    EnterpriseTag,
+    EvaluationGrade,
+    GuaranteeType,
+    TaxCreditGrade,
+)
 
 _CODE = r"^[a-z][a-z0-9_]{1,31}$"
 
@@ -91,6 +98,8 @@ class CityConfig(_Strict):
             duplicates = {v for v in values if values.count(v) > 1}
             if duplicates:
                 raise ValueError(f"{label}重复：{'、'.join(sorted(duplicates))}")
+        if SERVICE_DESK_CODE in codes:
+            raise ValueError(f"机构代码 {SERVICE_DESK_CODE} 保留给平台服务台，请换一个代码")
         unknown = {p.institution for p in self.products} - set(codes)
         if unknown:
             raise ValueError(f"产品引用了未定义的机构：{'、'.join(sorted(unknown))}")

@@ -140,6 +140,14 @@ DATA_CATEGORY_RECORDS: dict[DataCategory, tuple[CreditCategory, ...]] = {
 }
 
 
+# The platform's own hotline service desk (平台服务台) as a party an authorization can name, beside
+# the institutions. It is not an 接入机构 and has no institution row: an authorization of "all
+# institutions" does not cover it, so hotline staff see an enterprise's non-public data only where
+# the enterprise named the service desk itself.
+SERVICE_DESK_CODE = "platform_service_desk"
+SERVICE_DESK_NAME = "平台服务台（热线坐席）"
+
+
 class AuthorizationStatus(StrEnum):
     ACTIVE = "有效"
     REVOKED = "已撤回"

@@ -12,13 +12,14 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api.deps import require_service_token
 from app.api.main import api_router, institution_api_router, staff_api_router
-from app.api.routes import chat, health
+from app.api.routes import chat, console, health
 from app.city import load_city
 from app.core.config import APP_DIR, Settings, get_settings, uses_dev_report_secret
 from app.core.db import create_async_pool, create_db_engine, create_session_factory
 from app.core.log_filters import mask_access_log
 from app.errors import register_error_handlers
 from app.schemas import ErrorPublic
+from app.services.assist import load_script_book
 from app.services.sms import load_provider as load_sms_provider
 
 log = structlog.get_logger(__name__)
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # Load the city first: a broken city file should stop the start-up with a clear message.
     city = load_city(settings.city_config)
+    script_book = load_script_book()  # the console's scripts: a broken file stops it too
     engine = create_db_engine(settings.database_url, pool_size=settings.pool_size)
 
     @asynccontextmanager
@@ -88,7 +90,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "通知", "description": "工单状态变化通知：渠道拉取待送达通知并确认送达"},
             {"name": "产品申请", "description": "申请信贷产品、查看申请进度与融资成效"},
             {"name": "接入机构", "description": "机构查询企业信用信息、处理产品申请（机构令牌）"},
-            {"name": "坐席", "description": "坐席登录与账号（使用坐席令牌，而非服务令牌）"},
+            {
+                "name": "坐席",
+                "description": (
+                    "坐席登录与账号、工单与企业查询、异议转交队列、话术助手"
+                    "（使用坐席令牌，而非服务令牌）"
+                ),
+            },
             {"name": "推广活动", "description": "创建活动、活动码与实时统计（坐席令牌）"},
             {"name": "开发", "description": "仅开发环境：读取开发用短信发件箱"},
             {"name": "产品匹配", "description": "信贷产品目录与按融资需求匹配产品"},
@@ -96,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.city = city
+    app.state.script_book = script_book
     app.state.engine = engine
     app.state.async_pool = None  # until the lifespan starts
     app.state.session_factory = create_session_factory(engine)
@@ -107,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The city app's H5 pages (no token: the chat carries the app's JWT to Rasa, the report page
     # its signed link).
     app.include_router(chat.router)
+    # The hotline console's pages (no token in the page: its script keeps the staff token).
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static")
     app.include_router(
         api_router,
@@ -126,6 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             422: {"model": ErrorPublic, "description": "invalid_input：请求参数有误"},
         },
     )
+    # The console's pages call the staff API here as well: behind nginx only /console/ reaches
+    # the backend from outside (docker/nginx.conf), and /api/v1 stays internal.
+    app.include_router(staff_api_router, prefix="/console/api", include_in_schema=False)
     # Institution routes authenticate each request with the institution's token instead.
     app.include_router(
         institution_api_router,

@@ -11,12 +11,20 @@ WeChat's retries harmless.
 Configuration: ``WECHAT_TOKEN``, ``WECHAT_APP_ID``, ``WECHAT_APP_SECRET``,
 ``WECHAT_ENCODING_AES_KEY`` (安全模式 when set), ``WECHAT_API_BASE_URL``, ``REDIS_URL`` (or the
 lock store's ``REDIS_HOST``/``REDIS_PORT``/``REDIS_PASSWORD``/``REDIS_DB``),
-``WECHAT_REPLY_TIMEOUT``; each may also be given in credentials.yml under this channel.
+``WECHAT_REPLY_TIMEOUT``, and for images ``BACKEND_URL`` and ``SERVICE_TOKEN`` (the backend
+that keeps them as evidence, as the action server reaches it); each may also be given in
+credentials.yml under this channel.
+
+An image is downloaded from WeChat and uploaded to the backend inside its turn, before the bot
+sees it: WeChat deletes temporary media after three days, long before staff look at an
+objection, so the evidence must be the bytes themselves. The bot gets the stored file's id in
+``metadata["wechat"]["evidence_file_id"]``, or ``evidence_error: True`` when that failed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import os
@@ -48,6 +56,12 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "wechat"
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
+# The same defaults as the action server's backend client (actions/backend_client.py).
+DEFAULT_BACKEND_URL = "http://127.0.0.1:8000"
+DEFAULT_SERVICE_TOKEN = "dev-service-token"
+# A download from WeChat and an upload to the backend, each; a slow one only moves the reply from
+# the passive answer to customer-service send.
+MEDIA_TIMEOUT_SECONDS = 10.0
 # WeChat gives up after 5 s; 4 s leaves room for encryption and the network.
 DEFAULT_REPLY_TIMEOUT = 4.0
 # WeChat's limit for one text message (passive reply or customer-service message).
@@ -66,8 +80,8 @@ ASK_FOR_TEXT = "抱歉，没有听清这段语音，请打字告诉我。"
 UNSUPPORTED_MESSAGE = "抱歉，暂时只能处理文字、语音和图片消息，请打字告诉我您要办理的事项。"
 BUTTONS_HINT = "请回复数字选择。"
 TURN_FAILED = "抱歉，系统暂时繁忙，请稍后再发一次。"
-# What the bot "hears" for an image; the media id and URL travel in the metadata, so an open
-# objection can keep the image as evidence.
+# What the bot "hears" for an image; the stored evidence file's id (and the media id and URL)
+# travel in the metadata, so an open objection can keep the image as evidence.
 IMAGE_TEXT = "[图片]"
 
 # Menu CLICK keys → the flow intents of the domain (PRODUCT.md's intent contract).
@@ -85,6 +99,10 @@ MENU_INTENTS: dict[str, str] = {
 }
 # A QR scene naming a promotion event: ``event_<code>`` (WeChat adds ``qrscene_`` on subscribe).
 EVENT_SCENE = re.compile(r"^(?:qrscene_)?event_(?P<code>[A-Za-z0-9_-]{1,60})$")
+# An event code as the backend makes them (app/services/events.py); WeChat keeps a temporary
+# QR code for at most 30 days.
+_EVENT_CODE = re.compile(r"[a-z0-9]{1,16}")
+QR_MAX_SECONDS = 30 * 86400
 # Full-width digits count too: phones often type them.
 _LIST_NUMBER = re.compile(r"(?m)^[ \t]*[0-9０-９]{1,2}[.、．)）](?![0-9０-９])\s*")
 _CHOICE = re.compile(r"^\s*([0-9０-９]{1,2})\s*[.。、]?\s*$")
@@ -101,6 +119,9 @@ class WeChatConfig:
     reply_timeout: float = DEFAULT_REPLY_TIMEOUT
     # Keeps several accounts (or test runs) apart in one Redis.
     redis_prefix: str = "wechat:"
+    # Where images are kept as evidence (POST /api/v1/evidence-files).
+    backend_url: str = DEFAULT_BACKEND_URL
+    service_token: str = DEFAULT_SERVICE_TOKEN
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None = None) -> WeChatConfig:
@@ -126,6 +147,8 @@ class WeChatConfig:
                 value("reply_timeout", "WECHAT_REPLY_TIMEOUT", str(DEFAULT_REPLY_TIMEOUT))
             ),
             redis_prefix=value("redis_prefix", "WECHAT_REDIS_PREFIX", "wechat:"),
+            backend_url=value("backend_url", "BACKEND_URL", DEFAULT_BACKEND_URL).rstrip("/"),
+            service_token=value("service_token", "SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
         )
 
 
@@ -392,6 +415,47 @@ class WeChatApi:
         return data
 
 
+# --- the backend, which keeps images as evidence --------------------------------------------------
+
+
+class EvidenceUploadError(Exception):
+    """The backend did not store the file (refused it, or could not be reached)."""
+
+
+class EvidenceStore:
+    """Uploads a file a user sent to the backend, acting for that user as the action server
+    does (service token, the chat user in headers: openids stay out of URLs and access logs)."""
+
+    def __init__(self, config: WeChatConfig) -> None:
+        self.config = config
+
+    async def upload(self, openid: str, data: bytes) -> str:
+        """The stored file's id. The same bytes from the same user give the same id again."""
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.config.backend_url, timeout=MEDIA_TIMEOUT_SECONDS
+            ) as client:
+                reply = await client.post(
+                    "/api/v1/evidence-files",
+                    content=data,
+                    headers={
+                        "Authorization": f"Bearer {self.config.service_token}",
+                        "X-Chat-Channel": CHANNEL_NAME,
+                        "X-Chat-User-Id": openid,
+                        "Content-Type": "application/octet-stream",
+                    },
+                )
+        except httpx.HTTPError as error:
+            raise EvidenceUploadError(f"backend unreachable: {type(error).__name__}") from error
+        if reply.status_code not in (200, 201):
+            try:
+                code = reply.json().get("code", "")
+            except ValueError:
+                code = ""
+            raise EvidenceUploadError(f"backend answered {reply.status_code} {code}".strip())
+        return str(reply.json()["id"])
+
+
 # --- rendering the bot's messages as WeChat text ------------------------------------------------
 
 
@@ -526,6 +590,7 @@ class WeChatInput(InputChannel):
             RedisStore(self.config.redis_url) if self.config.redis_url else MemoryStore()
         )
         self.api = WeChatApi(self.config, self.store)
+        self.evidence = EvidenceStore(self.config)
         self.crypto: WeChatCrypto | None = None
         if self.config.encoding_aes_key:
             if len(self.config.encoding_aes_key) != 43:
@@ -687,6 +752,7 @@ class WeChatInput(InputChannel):
         collector: WeChatCollector,
     ) -> tuple[list[str], list[str]]:
         try:
+            await self._keep_image(openid, inbound)
             await on_new_message(
                 UserMessage(
                     inbound.text,
@@ -705,6 +771,31 @@ class WeChatInput(InputChannel):
         chunks, payloads = render_turn(collector.messages)
         await self._remember_buttons(openid, payloads)
         return chunks, payloads
+
+    async def _keep_image(self, openid: str, inbound: Inbound) -> None:
+        """Stores an image the user sent in the backend, before the bot sees it. Every image is
+        kept, not only those sent while an objection asks for evidence: the channel does not know
+        the dialogue's state, and the turn is the only time the media can still be fetched.
+        Runs inside the turn, after the MsgId was claimed, so a retry never uploads again."""
+        wechat = inbound.metadata.get("wechat") or {}
+        media_id = wechat.get("media_id")
+        if wechat.get("msg_type") != "image" or not media_id:
+            return
+        try:
+            data = await self.api.download_media(media_id)
+            wechat["evidence_file_id"] = await self.evidence.upload(openid, data)
+        except Exception as error:
+            # Whatever went wrong (WeChat refused or garbled the download, the backend is down),
+            # the user's turn goes on and the bot says the image was not saved. The log holds
+            # the MsgId and the reason only: no openid, media id or image; our own errors' texts
+            # are written not to contain them, other exceptions are named by type.
+            ours = isinstance(error, WeChatApiError | EvidenceUploadError)
+            logger.warning(
+                "WeChat image of message %s not kept as evidence: %s",
+                wechat.get("msg_id"),
+                error if ours else type(error).__name__,
+            )
+            wechat["evidence_error"] = True
 
     async def _deliver_later(self, openid: str, turn: asyncio.Task, key: str) -> None:
         try:
@@ -789,4 +880,43 @@ class WeChatInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             return await self._handle(request, on_new_message)
 
+        @webhook.route("/qrcodes", methods=["POST"])
+        async def create_qrcode(request: Request) -> HTTPResponse:
+            return await self._create_event_qrcode(request)
+
         return webhook
+
+    async def _create_event_qrcode(self, request: Request) -> HTTPResponse:
+        """For the backend only (service token; nginx does not expose it): a promotion event's
+        temporary QR code. Made here because this channel holds the access_token, and a second
+        process fetching its own would invalidate this one."""
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not given or not hmac.compare_digest(given.encode(), self.config.service_token.encode()):
+            return response.json({"code": "unauthorized", "message": "需要服务令牌。"}, status=401)
+        if not (self.config.token and self.config.app_id and self.config.app_secret):
+            return response.json(
+                {"code": "wechat_not_configured", "message": "未配置微信公众号。"}, status=503
+            )
+        body = request.json if isinstance(request.json, dict) else {}
+        code = str(body.get("event_code") or "")
+        seconds = body.get("expire_seconds")
+        if not _EVENT_CODE.fullmatch(code) or not isinstance(seconds, int):
+            return response.json(
+                {"code": "invalid_input", "message": "活动码或有效期不正确。"}, 400
+            )
+        try:
+            data = await self.api.create_event_qrcode(code, max(60, min(seconds, QR_MAX_SECONDS)))
+        except (httpx.HTTPError, WeChatApiError) as error:
+            logger.warning("WeChat QR code for event %s failed: %s", code, error)
+            data = {}
+        if not data.get("ticket") or not data.get("url"):
+            return response.json(
+                {"code": "wechat_unavailable", "message": "微信暂时无法生成二维码。"}, status=502
+            )
+        return response.json(
+            {
+                "ticket": data["ticket"],
+                "url": data["url"],
+                "expire_seconds": data.get("expire_seconds", seconds),
+            }
+        )

@@ -11,21 +11,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import backend
-from stack import ROOT, Ports, Stack, services
-from tests.support import ARTIFACTS, free_port
+from stack import ROOT
+from tests.support import ARTIFACTS, running_backend
 
 
 @pytest.fixture(scope="session")
 def backend_url(demo_database_url: str) -> Iterator[str]:
-    ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
-    backend_service = [
-        service
-        for service in services(ports, demo_database_url, model_path=ARTIFACTS)
-        if service.name == "backend"
-    ]
-    with Stack(backend_service, ARTIFACTS / "actions-logs") as stack:
-        stack.wait_healthy(timeout=60)
-        yield f"http://127.0.0.1:{ports.backend}"
+    with running_backend(demo_database_url, ARTIFACTS / "actions-logs") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from actions.objection import (
     evidence_note,
     reason_of,
 )
+from tests.fake_wechat import MEDIA_BYTES
 from tests.support import bind_demo_user
 
 FORM = "objection_form"
@@ -47,12 +48,12 @@ def records(backend_url: str, sender: str, enterprise_id: int, category: str) ->
     return response.json()["items"]
 
 
-def my_tickets(backend_url: str, sender: str) -> list[dict]:
+def my_tickets(backend_url: str, sender: str, channel: str = "rest") -> list[dict]:
     response = httpx.get(
         f"{backend_url}/api/v1/me/tickets",
         headers={
             "Authorization": "Bearer dev-service-token",
-            "X-Chat-Channel": "rest",
+            "X-Chat-Channel": channel,
             "X-Chat-User-Id": sender,
         },
     )
@@ -272,7 +273,7 @@ async def test_a_wrong_phone_is_asked_again(form_turn, domain, backend_url):
 
     assert result["objection_phone"] is None
     assert "11位" in texts(dispatcher)
-    assert my_tickets(backend_url, sender) == []
+    assert my_tickets(backend_url, sender, channel="wechat") == []
 
 
 def test_reasons_and_evidence_in_the_users_words():
@@ -331,13 +332,28 @@ async def test_a_resumed_form_does_not_confirm_the_record_again(form_turn, domai
     assert dispatcher.messages == []
 
 
-async def test_an_image_sent_on_wechat_is_filed_as_evidence(form_turn, domain, backend_url):
-    sender = f"obj-image-{uuid.uuid4()}"
-    # 绿源科技's penalty: the other tests dispute 李记's (a second objection gets their ticket).
-    bind_demo_user(backend_url, channel="wechat", user_id=sender, index=GREEN)
+def upload_image(backend_url: str, sender: str) -> str:
+    """What bot/channels/wechat.py does with an image before the bot sees it: the bytes it
+    downloaded from WeChat, stored in the backend as the user's evidence file."""
+    response = httpx.post(
+        f"{backend_url}/api/v1/evidence-files",
+        content=MEDIA_BYTES,
+        headers={
+            "Authorization": "Bearer dev-service-token",
+            "X-Chat-Channel": "wechat",
+            "X-Chat-User-Id": sender,
+        },
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()["id"]
+
+
+def image_turn(form_turn, sender: str, wechat: dict[str, Any]):
+    """The user sent an image while the form asked for evidence; `wechat` is what the channel
+    added to the message metadata (evidence_file_id, or evidence_error)."""
     slots = filled(8, [], objection_evidence=None, objection_phone=None)
-    # What bot/channels/wechat.py hands to Rasa for an image; the NLU's intent for "[图片]" is
-    # whatever it is (here one the slot mapping skips), the image is still the answer.
+    # The NLU's intent for "[图片]" is whatever it is (here one the slot mapping skips), the
+    # image is still the answer.
     image = form_turn(
         sender,
         FORM,
@@ -350,10 +366,21 @@ async def test_an_image_sent_on_wechat_is_filed_as_evidence(form_turn, domain, b
     )
     image.events[1]["metadata"] = {
         "wechat": {"msg_type": "image", "media_id": "MEDIA_abc-123", "pic_url": "http://x/1.jpg"}
+        | wechat
     }
+    return image
+
+
+async def test_an_image_sent_on_wechat_is_filed_as_evidence(form_turn, domain, backend_url):
+    sender = f"obj-image-{uuid.uuid4()}"
+    # 绿源科技's penalty: the other tests dispute 李记's (a second objection gets their ticket).
+    bind_demo_user(backend_url, channel="wechat", user_id=sender, index=GREEN)
+    file_id = upload_image(backend_url, sender)
+    slots = filled(8, [], objection_evidence=None, objection_phone=None)
+    image = image_turn(form_turn, sender, {"evidence_file_id": file_id})
     dispatcher = CollectingDispatcher()
     taken = values(await ValidateObjectionForm().run(dispatcher, image, domain))
-    assert taken["objection_evidence"] == "微信图片 #media:MEDIA_abc-123"
+    assert taken["objection_evidence"] == f"微信图片 #file:{file_id}"
     assert "图片已收到" in texts(dispatcher)
     # Resumed later (继续): the form validates the evidence it holds again, and keeps the image.
     resumed = form_turn(
@@ -367,7 +394,7 @@ async def test_an_image_sent_on_wechat_is_filed_as_evidence(form_turn, domain, b
         channel="wechat",
     )
     again = values(await ValidateObjectionForm().run(CollectingDispatcher(), resumed, domain))
-    assert again["objection_evidence"] == "微信图片 #media:MEDIA_abc-123"
+    assert again["objection_evidence"] == f"微信图片 #file:{file_id}"
 
     found, _ = await start(
         form_turn, domain, sender, "我那个罚款早就交了怎么还挂着", channel="wechat"
@@ -395,6 +422,48 @@ async def test_an_image_sent_on_wechat_is_filed_as_evidence(form_turn, domain, b
             "X-Chat-User-Id": sender,
         },
     ).json()
-    assert ticket.get("evidence") == [{"type": "wechat_media", "id": "MEDIA_abc-123"}], ticket
-    assert ticket["evidence"] == [{"type": "wechat_media", "id": "MEDIA_abc-123"}]
-    assert "#media" not in ticket["description"] and "微信图片" in ticket["description"]
+    assert ticket.get("evidence") == [{"type": "upload", "id": file_id}], ticket
+    assert "#file" not in ticket["description"] and "微信图片" in ticket["description"]
+
+
+async def test_an_image_the_channel_could_not_keep_is_asked_for_again(form_turn, domain):
+    sender = f"obj-image-lost-{uuid.uuid4()}"
+    image = image_turn(form_turn, sender, {"evidence_error": True})
+    dispatcher = CollectingDispatcher()
+
+    taken = values(await ValidateObjectionForm().run(dispatcher, image, domain))
+
+    assert taken["objection_evidence"] is None  # asked again
+    said = texts(dispatcher)
+    assert "没能保存" in said and "再发送一次" in said and "文字说明" in said
+    assert "图片已收到" not in said
+
+
+async def test_an_evidence_file_the_backend_does_not_know_is_asked_for_again(
+    form_turn, domain, backend_url
+):
+    sender = f"obj-image-foreign-{uuid.uuid4()}"
+    bind_demo_user(backend_url, channel="wechat", user_id=sender, index=GREEN)
+    someone_elses = upload_image(backend_url, f"someone-else-{uuid.uuid4()}")
+    found, _ = await start(
+        form_turn, domain, sender, "我那个罚款早就交了怎么还挂着", channel="wechat"
+    )
+    candidates = found["objection_record_query"]
+    last_answer = form_turn(
+        sender,
+        FORM,
+        "objection_phone",
+        "13912345678",
+        {"objection_phone": "13912345678"},
+        slots=filled(
+            candidates[0]["id"], candidates, objection_evidence=f"微信图片 #file:{someone_elses}"
+        ),
+        channel="wechat",
+    )
+    dispatcher = CollectingDispatcher()
+
+    changed = values(await ValidateObjectionForm().run(dispatcher, last_answer, domain))
+
+    assert changed["objection_evidence"] is None
+    assert "证明材料" in texts(dispatcher) and "YY" not in texts(dispatcher)
+    assert my_tickets(backend_url, sender, channel="wechat") == []

@@ -64,6 +64,8 @@ def test_an_admin_creates_an_event_with_a_short_url_safe_code(
         "ends_at": "2026-07-08T09:00:00Z",
         "created_by": "staff-admin",
         "created_at": "2026-06-30T01:00:00Z",
+        "h5_url": f"http://127.0.0.1:8000/chat?event={event['code']}",
+        "wechat_scene": f"event_{event['code']}",
     }
     stored = session.get(Event, event["id"])
     assert stored is not None and stored.created_by.username == "staff-admin"

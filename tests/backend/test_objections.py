@@ -16,10 +16,11 @@ from ticket_helpers import (
     clock_fixture,  # noqa: F401 (fixture)
     objection_body,
     record_of,
+    upload_evidence,
 )
 
 from app.enums import CreditCategory
-from app.models import AuditEntry, CreditRecord, Ticket, TicketEvent
+from app.models import AuditEntry, CreditRecord, IdempotencyRecord, Ticket, TicketEvent
 from app.services.working_days import CHINA_TZ
 
 
@@ -48,8 +49,9 @@ def test_an_objection_opens_a_ticket_and_marks_the_record(
     client: TestClient, bind, demo_city, session: Session, clock
 ) -> None:
     enterprise_id, penalty = _diner(bind, demo_city, session)
+    receipt = upload_evidence(client, "oLi")
 
-    response = _file(client, enterprise_id, objection_body(penalty.id))
+    response = _file(client, enterprise_id, objection_body(penalty.id, evidence=[receipt]))
 
     assert response.status_code == 201, response.text
     body = response.json()
@@ -64,7 +66,7 @@ def test_an_objection_opens_a_ticket_and_marks_the_record(
     assert ticket["record"]["id"] == penalty.id
     assert ticket["record"]["status"] == "异议处理中"
     assert ticket["reason"] == "已履行或已整改"
-    assert ticket["evidence"] == [{"type": "wechat_media", "id": "MEDIA_receipt_001"}]
+    assert ticket["evidence"] == [receipt]
     assert ticket["contact_phone"] == "138****5678"
     assert [(h["from_status"], h["to_status"], h["by"]) for h in ticket["history"]] == [
         (None, "已提交", "本人")
@@ -73,6 +75,33 @@ def test_an_objection_opens_a_ticket_and_marks_the_record(
     assert session.get(CreditRecord, penalty.id).status == "异议处理中"
     stored = session.scalars(select(Ticket).where(Ticket.number == ticket["number"])).one()
     assert stored.contact_phone == "13812345678"  # kept for the call-back, masked on display
+
+
+def test_evidence_must_be_files_the_user_uploaded(
+    client: TestClient, bind, demo_city, session: Session, clock
+) -> None:
+    enterprise_id, penalty = _diner(bind, demo_city, session)
+    own = upload_evidence(client, "oLi")
+    theirs = upload_evidence(client, "oZhang")  # the same bytes, but not this user's upload
+    assert theirs["id"] != own["id"]
+    missing = {"type": "upload", "id": "ev_00000000000000000000000000000000"}
+    app_user = upload_evidence(client, "oLi", channel="app")  # same person id, other channel
+
+    answers = [
+        _file(client, enterprise_id, objection_body(penalty.id, evidence=[own, ref]), key=key)
+        for ref, key in ((theirs, "ev-ref-0001"), (missing, "ev-ref-0002"), (app_user, None))
+    ]
+
+    for refused in answers:
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "evidence_not_found"
+        assert refused.json()["fields"] == ["evidence"]
+        assert "\u4e00" <= refused.json()["message"][0] <= "\u9fff"
+    assert answers[0].json() == answers[1].json()  # someone else's file is like a missing one
+    session.expire_all()
+    assert session.get(CreditRecord, penalty.id).status == "正常"
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+    assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
 
 
 def test_the_deadline_skips_the_national_day_holiday(

@@ -17,11 +17,12 @@ from ticket_helpers import (
     clock_fixture,  # noqa: F401 (fixture)
     record_of,
     repair_body,
+    upload_evidence,
 )
 
 from app.enums import CreditCategory
 from app.errors import AppError
-from app.models import CreditRecord, RegistryEntity, Ticket
+from app.models import CreditRecord, IdempotencyRecord, RegistryEntity, Ticket
 from app.services import repairs
 from app.services.repairs import check_repairable, current_commitment
 from app.services.working_days import CHINA_TZ
@@ -57,8 +58,9 @@ def test_a_penalty_past_its_minimum_publicity_can_be_repaired(
 ) -> None:
     enterprise_id, penalty = _green(bind, demo_city, session)
     assert penalty.repairable_after < date(2026, 6, 30)
+    receipt = upload_evidence(client, "oZhang")
 
-    response = _apply(client, enterprise_id, repair_body(penalty.id))
+    response = _apply(client, enterprise_id, repair_body(penalty.id, proof=[receipt]))
 
     assert response.status_code == 201, response.text
     ticket = response.json()["ticket"]
@@ -67,7 +69,7 @@ def test_a_penalty_past_its_minimum_publicity_can_be_repaired(
     assert ticket["kind"] == "信用修复"
     assert ticket["status"] == "已提交"
     assert ticket["commitment_version"] == "v1"
-    assert ticket["evidence"] == [{"type": "upload", "id": "up-0001"}]
+    assert ticket["evidence"] == [receipt]
     assert ticket["contact_phone"] == "139****5678"
     assert ticket["forward_deadline"] is None
     assert ticket["record"]["status"] == "正常"  # repair does not put the record under dispute
@@ -75,9 +77,7 @@ def test_a_penalty_past_its_minimum_publicity_can_be_repaired(
     assert stored.commitment_version == "v1"
     assert stored.commitment_accepted_at is not None
 
-    again = _apply(
-        client, enterprise_id, repair_body(penalty.id, proof=[{"type": "upload", "id": "x"}])
-    )
+    again = _apply(client, enterprise_id, repair_body(penalty.id))
     assert again.status_code == 200
     assert again.json()["created"] is False
     assert again.json()["ticket"]["number"] == ticket["number"]
@@ -161,7 +161,7 @@ def test_a_dishonesty_list_record_can_be_repaired(
     [
         ({"commitment_accepted": False}, 422, "commitment_not_accepted"),
         ({"commitment_version": "v0"}, 422, "commitment_version_unknown"),
-        ({"proof": []}, 422, "proof_required"),
+        ({"proof": [], "proof_description": ""}, 422, "proof_required"),
         ({"commitment_accepted": "maybe"}, 422, "invalid_input"),
         ({"proof": [{"type": "ftp", "id": "x"}]}, 422, "invalid_input"),
         ({"contact_phone": "12345"}, 422, "invalid_input"),
@@ -183,7 +183,7 @@ def test_the_commitment_and_proof_are_required(
 def test_a_written_account_of_the_rectification_is_proof_enough(
     client: TestClient, bind, demo_city, session: Session, clock
 ) -> None:
-    """Chat channels cannot take images yet: the user describes the rectification in words."""
+    """A user with no picture of the proof describes the rectification in words."""
     enterprise_id, penalty = _green(bind, demo_city, session)
     legal_representative = demo_city[0].legal_representative
     account = f"罚款已于2026年6月1日缴清，经办人{legal_representative}，电话13812345678"
@@ -274,3 +274,26 @@ def test_only_a_bound_user_and_the_enterprises_own_record(
     foreign = _apply(client, enterprise_id, repair_body(diner_penalty.id))
     assert foreign.status_code == 404
     assert foreign.json()["code"] == "record_not_found"
+
+
+@pytest.mark.parametrize("whose", ["another user's", "missing"])
+def test_proof_must_be_a_file_the_user_uploaded(
+    client: TestClient, bind, demo_city, session: Session, clock, whose: str
+) -> None:
+    enterprise_id, penalty = _green(bind, demo_city, session)
+    own = upload_evidence(client, "oZhang")
+    if whose == "missing":
+        other = {"type": "upload", "id": "ev_00000000000000000000000000000000"}
+    else:
+        other = upload_evidence(client, "oSomeoneElse", content=b"%PDF-1.7 someone else's")
+
+    refused = _apply(
+        client, enterprise_id, repair_body(penalty.id, proof=[own, other]), key="repair-ev-0001"
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "evidence_not_found"
+    assert refused.json()["fields"] == ["proof"]
+    assert "证明材料" in refused.json()["message"]
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+    assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0

@@ -70,3 +70,27 @@ def test_statistics_and_refusals_write_no_audit_rows(
     assert client.get("/api/v1/events/999999/registrations", headers=admin).status_code == 404
     assert client.get(f"/api/v1/events/{event['id']}/registrations").status_code == 401
     assert session.scalars(select(AuditEntry)).all() == []
+
+
+def test_opening_evidence_is_audited(client: TestClient, staff_headers, session: Session) -> None:
+    uploaded = client.post(
+        "/api/v1/evidence-files",
+        content=b"%PDF-1.7 rectification report",
+        headers={"X-Chat-Channel": "wechat", "X-Chat-User-Id": "oLi"},
+    ).json()
+    assert session.scalars(select(AuditEntry)).all() == []  # uploading is no staff look-up
+
+    opened = client.get(
+        f"/api/v1/staff/evidence-files/{uploaded['id']}", headers=staff_headers("坐席")
+    )
+
+    assert opened.status_code == 200
+    [entry] = session.scalars(select(AuditEntry)).all()
+    assert (entry.actor_type, entry.actor_id) == ("staff", "staff-agent")
+    assert (entry.action, entry.subject_type, entry.subject_id) == (
+        "read_evidence_file",
+        "evidence_file",
+        uploaded["id"],
+    )
+    assert entry.purpose
+    assert "oLi" not in str(entry.details)

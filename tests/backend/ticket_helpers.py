@@ -11,9 +11,10 @@ from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
-from support import NOW
+from support import NOW, chat
 
 from app.api.deps import get_now
 from app.core.config import Settings
@@ -34,6 +35,8 @@ from app.models import (
 )
 from app.services.working_days import CHINA_TZ
 
+# The first bytes of a JPEG (what WeChat's media download gives): enough for content sniffing.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 receipt photo"
 # Two working days after support.NOW.
 NOW_DEADLINE = date(2026, 7, 2)
 
@@ -65,10 +68,23 @@ def objection_body(record_id: int, **overrides) -> dict:
         "record_id": record_id,
         "reason": "已履行或已整改",
         "description": "罚款3000元早就交了，缴款凭证在这里，麻烦更新一下。",
-        "evidence": [{"type": "wechat_media", "id": "MEDIA_receipt_001"}],
+        # Evidence must name files the user uploaded (upload_evidence); none by default.
+        "evidence": [],
         "contact_phone": "13812345678",
         **overrides,
     }
+
+
+def upload_evidence(
+    client: TestClient, user_id: str = "oLi", content: bytes = JPEG, channel: str = "wechat"
+) -> dict[str, str]:
+    """Uploads `content` as the chat user, as the channel does, and returns the reference a
+    ticket's evidence takes."""
+    response = client.post(
+        "/api/v1/evidence-files", content=content, headers=chat(user_id, channel)
+    )
+    assert response.status_code in (200, 201), response.text
+    return {"type": "upload", "id": response.json()["id"]}
 
 
 def repair_body(record_id: int, **overrides) -> dict:
@@ -76,7 +92,8 @@ def repair_body(record_id: int, **overrides) -> dict:
         "record_id": record_id,
         "commitment_version": "v1",
         "commitment_accepted": True,
-        "proof": [{"type": "upload", "id": "up-0001"}],
+        "proof": [],
+        "proof_description": "罚款已于2026年6月1日缴清，缴款书号 3201260601001",
         "contact_phone": "13912345678",
         **overrides,
     }
@@ -186,6 +203,7 @@ def race_key(committed: Committed, name: str) -> str:
 
 
 __all__ = [
+    "JPEG",
     "NOW_DEADLINE",
     "RACE_NOW",
     "Committed",
@@ -196,4 +214,5 @@ __all__ = [
     "race_key",
     "record_of",
     "repair_body",
+    "upload_evidence",
 ]

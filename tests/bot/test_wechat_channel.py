@@ -9,12 +9,13 @@ every call. Messages are built, signed and encrypted with wechatpy's own crypto.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
+import logging
 import os
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,6 @@ from aiohttp import web
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.utils import WeChatSigner
 
 from bot.channels.wechat import (
     ASK_FOR_TEXT,
@@ -36,14 +36,32 @@ from bot.channels.wechat import (
     WeChatInput,
     split_message,
 )
+from tests.fake_wechat import (
+    APP_ID,
+    APP_SECRET,
+    MEDIA_BYTES,
+    OPENID,
+    TOKEN,
+    FakeWeChat,
+    envelope,
+    event_xml,
+    fake_wechat_app,
+    image_xml,
+    new_aes_key,
+    new_msg_id,
+    passive_content,
+    sign,
+    signed_request,
+    text_xml,
+    voice_xml,
+)
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "test-token"
-APP_ID = "wx0123456789abcdef"
-APP_SECRET = "test-secret"
-ACCOUNT = "gh_test_account"
-OPENID = "oUSER-openid-0001"
+# The service token of the backend tests/bot/conftest.py starts (scripts/stack.py's default).
+SERVICE_TOKEN = "dev-service-token"
+# Where no backend listens: tests that are not about images never reach one.
+NO_BACKEND = f"http://127.0.0.1:{free_port()}"
 SLOW_SECONDS = 1.2
 REPLY_TIMEOUT = 0.5
 LONG_LINES = [f"第{i}条：行政处罚记录，处罚机关示范市市场监督管理局，状态正常。" for i in range(80)]
@@ -54,74 +72,7 @@ BUTTONS = [
 ]
 
 
-# --- the fake WeChat API server ---------------------------------------------------------------
-
-
-@dataclass
-class FakeWeChat:
-    url: str = ""
-    token_calls: list[dict[str, str]] = field(default_factory=list)
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    media_calls: list[str] = field(default_factory=list)
-    qrcodes: list[dict[str, Any]] = field(default_factory=list)
-    valid_tokens: set[str] = field(default_factory=set)
-
-    async def wait_for_sends(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.sent) < count:
-            assert time.monotonic() < deadline, f"{len(self.sent)} of {count} custom sends came"
-            await asyncio.sleep(0.05)
-        return self.sent
-
-    def contents(self) -> list[str]:
-        return [message["text"]["content"] for message in self.sent]
-
-
-def fake_wechat_app(state: FakeWeChat) -> web.Application:
-    def token_ok(request: web.Request) -> bool:
-        return request.query.get("access_token") in state.valid_tokens
-
-    invalid = web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
-
-    async def token(request: web.Request) -> web.Response:
-        query = dict(request.query)
-        state.token_calls.append(query)
-        if (query.get("appid"), query.get("secret")) != (APP_ID, APP_SECRET):
-            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
-        issued = f"ACCESS-{len(state.token_calls)}"
-        state.valid_tokens.add(issued)
-        return web.json_response({"access_token": issued, "expires_in": 7200})
-
-    async def custom_send(request: web.Request) -> web.Response:
-        if not token_ok(request):
-            return invalid
-        # WeChat wants UTF-8 JSON; \\u escapes would show literally on the phone.
-        raw = await request.read()
-        assert b"\\u" not in raw
-        state.sent.append(json.loads(raw))
-        return web.json_response({"errcode": 0, "errmsg": "ok"})
-
-    async def media_get(request: web.Request) -> web.Response:
-        if not token_ok(request):
-            return invalid
-        state.media_calls.append(request.query["media_id"])
-        return web.Response(body=b"\xff\xd8\xff fake jpeg", content_type="image/jpeg")
-
-    async def qrcode_create(request: web.Request) -> web.Response:
-        if not token_ok(request):
-            return invalid
-        body = await request.json()
-        state.qrcodes.append(body)
-        return web.json_response(
-            {"ticket": f"TICKET-{len(state.qrcodes)}", "expire_seconds": body["expire_seconds"]}
-        )
-
-    app = web.Application()
-    app.router.add_get("/cgi-bin/token", token)
-    app.router.add_post("/cgi-bin/message/custom/send", custom_send)
-    app.router.add_get("/cgi-bin/media/get", media_get)
-    app.router.add_post("/cgi-bin/qrcode/create", qrcode_create)
-    return app
+# --- the fake WeChat API server (tests/fake_wechat.py), on this test's event loop ---------------
 
 
 @pytest.fixture
@@ -233,43 +184,20 @@ class Served:
     async def post(
         self, xml: str, *, bad_signature: bool = False, safe: bool = False
     ) -> httpx.Response:
-        timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
-        params = {"timestamp": timestamp, "nonce": nonce}
-        signature = sign(TOKEN, timestamp, nonce)
-        params["signature"] = "0" * 40 if bad_signature and not safe else signature
-        body = xml
-        if safe:
-            crypto = WeChatCrypto(TOKEN, self.aes_key, APP_ID)
-            envelope = xmltodict.parse(crypto.encrypt_message(xml, nonce, timestamp))["xml"]
-            # What WeChat posts in 安全模式: the account and the ciphertext.
-            body = (
-                f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
-            )
-            params["encrypt_type"] = "aes"
-            params["msg_signature"] = "0" * 40 if bad_signature else envelope["MsgSignature"]
-        return await self.client.post(self.webhook, params=params, content=body.encode())
+        params, body = signed_request(
+            xml, aes_key=self.aes_key if safe else "", bad_signature=bad_signature
+        )
+        return await self.client.post(self.webhook, params=params, content=body)
 
     async def say(self, xml: str, **kwargs: Any) -> str:
         """The reply text: the passive reply's content, or "success"."""
+        return await self.say_as(OPENID, xml, **kwargs)
+
+    async def say_as(self, openid: str, xml: str, **kwargs: Any) -> str:
+        """As `say`, for a message of another WeChat user."""
         reply = await self.post(xml, **kwargs)
         assert reply.status_code == 200, reply.text
-        return passive_content(reply.text)
-
-
-def sign(*parts: str) -> str:
-    signer = WeChatSigner()
-    signer.add_data(*parts)
-    return signer.signature
-
-
-def passive_content(body: str) -> str:
-    if body == SUCCESS:
-        return body
-    message = xmltodict.parse(body)["xml"]
-    assert message["ToUserName"] == OPENID and message["FromUserName"] == ACCOUNT
-    assert message["MsgType"] == "text"
-    return message["Content"]
+        return passive_content(reply.text, openid=openid)
 
 
 ServeFactory = Callable[..., Awaitable[Served]]
@@ -284,7 +212,9 @@ async def serve(
     # process unless told that several apps will start.
     monkeypatch.setattr(Sanic, "test_mode", True)
 
-    async def start(aes_key: str = "", reply_timeout: float = REPLY_TIMEOUT) -> Served:
+    async def start(
+        aes_key: str = "", reply_timeout: float = REPLY_TIMEOUT, backend: str = NO_BACKEND
+    ) -> Served:
         config = WeChatConfig(
             token=TOKEN,
             app_id=APP_ID,
@@ -294,6 +224,8 @@ async def serve(
             redis_url=store_url,
             reply_timeout=reply_timeout,
             redis_prefix=prefix,
+            backend_url=backend,
+            service_token=SERVICE_TOKEN,
         )
         channel = WeChatInput(config)
         bot = FakeBot()
@@ -322,55 +254,6 @@ async def serve(
             await served.channel.store.close()
     if store_url:
         await drop_keys(store_url, prefix)
-
-
-# --- WeChat's XML ------------------------------------------------------------------------------
-
-
-def envelope(msg_type: str, fields: str, create_time: int | None = None) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{OPENID}]]></FromUserName>"
-        f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
-        f"<MsgType><![CDATA[{msg_type}]]></MsgType>{fields}</xml>"
-    )
-
-
-def new_msg_id() -> int:
-    return uuid.uuid4().int % 10**18
-
-
-def text_xml(content: str, msg_id: int | None = None) -> str:
-    return envelope(
-        "text",
-        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id or new_msg_id()}</MsgId>",
-    )
-
-
-def voice_xml(recognition: str | None) -> str:
-    fields = "<MediaId><![CDATA[voice-media-1]]></MediaId><Format><![CDATA[amr]]></Format>"
-    if recognition is not None:
-        fields += f"<Recognition><![CDATA[{recognition}]]></Recognition>"
-    return envelope("voice", f"{fields}<MsgId>{new_msg_id()}</MsgId>")
-
-
-def image_xml(media_id: str, pic_url: str) -> str:
-    return envelope(
-        "image",
-        f"<PicUrl><![CDATA[{pic_url}]]></PicUrl><MediaId><![CDATA[{media_id}]]></MediaId>"
-        f"<MsgId>{new_msg_id()}</MsgId>",
-    )
-
-
-def event_xml(event: str, key: str | None = None, create_time: int | None = None) -> str:
-    fields = f"<Event><![CDATA[{event}]]></Event>"
-    if key is not None:
-        fields += f"<EventKey><![CDATA[{key}]]></EventKey><Ticket><![CDATA[TICKET]]></Ticket>"
-    return envelope("event", fields, create_time or int(time.time()) + new_msg_id() % 1000)
-
-
-def new_aes_key() -> str:
-    return base64.b64encode(os.urandom(32)).decode().rstrip("=")
 
 
 # --- signatures --------------------------------------------------------------------------------
@@ -514,6 +397,53 @@ async def test_media_download_and_event_qrcode(
     assert fake_wechat.media_calls == ["img-1"] and len(fake_wechat.token_calls) == 1
 
 
+async def test_the_backend_gets_an_event_qrcode_with_its_service_token(
+    serve: ServeFactory, fake_wechat: FakeWeChat
+) -> None:
+    served = await serve()
+    url = f"{served.url}/webhooks/wechat/qrcodes"
+    body = {"event_code": "k7m2p9qa", "expire_seconds": 3 * 86400}
+    refused = await served.client.post(url, json=body)
+    wrong = await served.client.post(url, json=body, headers={"Authorization": "Bearer nope"})
+    assert (refused.status_code, wrong.status_code) == (401, 401)
+    assert fake_wechat.qrcodes == []
+
+    service = {"Authorization": f"Bearer {served.channel.config.service_token}"}
+    made = await served.client.post(url, json=body, headers=service)
+    assert made.status_code == 200, made.text
+    assert made.json() == {
+        "ticket": "TICKET-1",
+        "url": "http://weixin.qq.com/q/fake-1",
+        "expire_seconds": 3 * 86400,
+    }
+    [request] = fake_wechat.qrcodes
+    assert request["action_name"] == "QR_STR_SCENE"
+    assert request["action_info"]["scene"]["scene_str"] == "event_k7m2p9qa"
+
+    for bad in ({"event_code": "../x", "expire_seconds": 60}, {"event_code": "abc"}, []):
+        answer = await served.client.post(url, json=bad, headers=service)
+        assert answer.status_code == 400 and answer.json()["code"] == "invalid_input"
+    # Longer than WeChat keeps a temporary code: asked for 30 days, the most there is.
+    await served.client.post(
+        url, json={"event_code": "abc", "expire_seconds": 90 * 86400}, headers=service
+    )
+    assert fake_wechat.qrcodes[-1]["expire_seconds"] == 30 * 86400
+
+
+async def test_without_an_official_account_no_qrcode_is_made(
+    serve: ServeFactory, fake_wechat: FakeWeChat
+) -> None:
+    served = await serve()
+    served.channel.config.app_secret = ""
+    answer = await served.client.post(
+        f"{served.url}/webhooks/wechat/qrcodes",
+        json={"event_code": "abc", "expire_seconds": 600},
+        headers={"Authorization": f"Bearer {served.channel.config.service_token}"},
+    )
+    assert answer.status_code == 503 and answer.json()["code"] == "wechat_not_configured"
+    assert fake_wechat.qrcodes == []
+
+
 # --- retries -----------------------------------------------------------------------------------
 
 
@@ -641,13 +571,103 @@ async def test_voice_without_recognition_asks_for_text(serve: ServeFactory) -> N
     assert served.bot.received == []
 
 
-async def test_image_reaches_the_bot_with_its_media(serve: ServeFactory) -> None:
-    served = await serve()
-    await served.say(image_xml("img-media-9", "http://mmbiz.qpic.cn/evidence.jpg"))
+def stored_evidence(database_url: str, openid: str) -> list[tuple[str, bytes, str]]:
+    """(id, bytes, content type) of the evidence files the backend holds for a WeChat user,
+    read straight from its SQLite database."""
+    path = database_url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute(
+            "SELECT id, content, content_type FROM evidence_files "
+            "WHERE uploader_channel = 'wechat' AND uploader_user_id = ? ORDER BY created_at",
+            (openid,),
+        ).fetchall()
+
+
+def new_openid() -> str:
+    """A WeChat user of the test's own: the backend's database is shared by the session."""
+    return f"oEvidence-{uuid.uuid4().hex[:16]}"
+
+
+async def test_image_is_kept_in_the_backend_as_evidence(
+    serve: ServeFactory, fake_wechat: FakeWeChat, backend_url: str, demo_database_url: str
+) -> None:
+    served = await serve(reply_timeout=5, backend=backend_url)
+    openid = new_openid()
+
+    reply = await served.say_as(
+        openid, image_xml("img-media-9", "http://mmbiz.qpic.cn/evidence.jpg", openid=openid)
+    )
+
+    assert reply == "收到：[图片]"
     [message] = served.bot.received
-    assert message.metadata["wechat"]["msg_type"] == "image"
-    assert message.metadata["wechat"]["media_id"] == "img-media-9"
-    assert message.metadata["wechat"]["pic_url"] == "http://mmbiz.qpic.cn/evidence.jpg"
+    wechat = message.metadata["wechat"]
+    assert wechat["msg_type"] == "image"
+    assert wechat["media_id"] == "img-media-9"
+    assert wechat["pic_url"] == "http://mmbiz.qpic.cn/evidence.jpg"
+    assert "evidence_error" not in wechat
+    [(file_id, content, content_type)] = stored_evidence(demo_database_url, openid)
+    assert wechat["evidence_file_id"] == file_id and file_id.startswith("ev_")
+    assert (content, content_type) == (MEDIA_BYTES, "image/jpeg")  # the image itself
+    assert fake_wechat.media_calls == ["img-media-9"]
+
+
+async def test_a_retried_image_is_downloaded_and_uploaded_once(
+    serve: ServeFactory, fake_wechat: FakeWeChat, backend_url: str, demo_database_url: str
+) -> None:
+    served = await serve(reply_timeout=5, backend=backend_url)
+    openid = new_openid()
+    xml = image_xml("img-media-retry", "http://mmbiz.qpic.cn/r.jpg", openid=openid)
+
+    # WeChat's retries: two at once while the first turn runs, one after it answered.
+    await asyncio.gather(*(served.say_as(openid, xml) for _ in range(3)))
+    await served.say_as(openid, xml)
+    await served.channel.wait_for_background()
+
+    assert len(served.bot.received) == 1
+    assert fake_wechat.media_calls == ["img-media-retry"]
+    [(file_id, _, _)] = stored_evidence(demo_database_url, openid)
+    assert served.bot.received[0].metadata["wechat"]["evidence_file_id"] == file_id
+
+    # The same picture sent again as a new message: a new turn, but the same evidence file.
+    await served.say_as(openid, image_xml("img-media-again", "http://x/y.jpg", openid=openid))
+    assert served.bot.received[-1].metadata["wechat"]["evidence_file_id"] == file_id
+    assert len(stored_evidence(demo_database_url, openid)) == 1
+
+
+async def test_an_expired_image_reaches_the_bot_with_evidence_error(
+    serve: ServeFactory,
+    fake_wechat: FakeWeChat,
+    backend_url: str,
+    demo_database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    served = await serve(reply_timeout=5, backend=backend_url)
+    openid = new_openid()
+
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat"):
+        reply = await served.say_as(
+            openid, image_xml("expired-media-1", "http://mmbiz.qpic.cn/e.jpg", openid=openid)
+        )
+
+    assert reply == "收到：[图片]"  # the turn still happens: the bot says what went wrong
+    [message] = served.bot.received
+    assert message.metadata["wechat"]["evidence_error"] is True
+    assert "evidence_file_id" not in message.metadata["wechat"]
+    assert stored_evidence(demo_database_url, openid) == []
+    assert "40007" in caplog.text
+    assert openid not in caplog.text and "expired-media-1" not in caplog.text
+
+
+async def test_an_unreachable_backend_gives_evidence_error(
+    serve: ServeFactory, fake_wechat: FakeWeChat, caplog: pytest.LogCaptureFixture
+) -> None:
+    served = await serve(reply_timeout=5)  # NO_BACKEND
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat"):
+        await served.say(image_xml("img-media-10", "http://mmbiz.qpic.cn/a.jpg"))
+    [message] = served.bot.received
+    assert message.metadata["wechat"]["evidence_error"] is True
+    assert fake_wechat.media_calls == ["img-media-10"]
+    assert OPENID not in caplog.text
 
 
 @pytest.mark.parametrize(

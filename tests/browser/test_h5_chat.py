@@ -161,3 +161,61 @@ def test_an_expired_token_is_told_and_sends_nothing_more(
         message="expiry not told",
     )
     assert not browser.find("#text").is_enabled()
+
+
+def test_an_event_link_registers_for_that_event(
+    browser: BrowserPage, live_stack: LiveStack
+) -> None:
+    """What scanning the event's H5 QR code opens (its h5_url, decoded from the PNG staff print)."""
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    import zxingcpp
+    from PIL import Image
+
+    signed_in = httpx.post(
+        f"{live_stack.backend_url}/api/v1/staff/sessions",
+        json={"username": "demo-admin", "password": "demo-admin-2026"},
+    )
+    staff = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    now = datetime.now(UTC)
+    event = httpx.post(
+        f"{live_stack.backend_url}/api/v1/events",
+        headers=staff,
+        json={
+            "name": "城西区个体工商户信易贷宣讲会",
+            "place": "城西区政务服务中心",
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=3)).isoformat(),
+        },
+    ).json()
+    png = httpx.get(
+        f"{live_stack.backend_url}/api/v1/events/{event['id']}/h5-qrcode.png", headers=staff
+    ).content
+    (scanned,) = [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    assert scanned == event["h5_url"]
+
+    user = f"app-{uuid.uuid4().hex[:10]}"
+    phone = f"137{uuid.uuid4().int % 10**8:08d}"
+    # The city app opens the scanned link with its token.
+    browser.goto(f"{scanned}#token={city_app_token(user)}")
+    browser.wait(
+        lambda d: any("企业的全称" in t for t in bot_texts(browser)),
+        message=f"registration did not start: {bot_texts(browser)}",
+    )
+    type_and_wait(browser, ENTERPRISE["name"], "统一社会信用代码")
+    type_and_wait(browser, ENTERPRISE["uscc"], "姓名")
+    type_and_wait(browser, ENTERPRISE["legal_representative"], "法定代表人")
+    type_and_wait(browser, "我是法人", "手机号")
+    type_and_wait(browser, phone, "验证码已发送")
+    type_and_wait(browser, sms_code(live_stack, phone), "注册成功")
+    browser.screenshot("h5-event-registered")
+
+    stats = httpx.get(
+        f"{live_stack.backend_url}/api/v1/events/{event['id']}/stats", headers=staff
+    ).json()
+    assert stats["registrations"] == 1, stats
+    # A reload does not start the event's registration a second time.
+    browser.goto(scanned)
+    time.sleep(2)
+    assert not any("企业的全称" in t for t in bot_texts(browser))

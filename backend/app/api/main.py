@@ -6,7 +6,9 @@ from app.api.routes import (
     city,
     enterprises,
     events,
+    evidence,
     handoffs,
+    hotline,
     institutions,
     me,
     objections,
@@ -27,6 +29,7 @@ api_router.include_router(registrations.dev_router)
 api_router.include_router(enterprises.router)
 api_router.include_router(objections.router)
 api_router.include_router(repairs.router)
+api_router.include_router(evidence.router)
 api_router.include_router(handoffs.router)
 api_router.include_router(tickets.router)
 api_router.include_router(tickets.notifications_router)
@@ -39,6 +42,8 @@ staff_api_router = APIRouter()
 staff_api_router.include_router(staff.router)
 staff_api_router.include_router(events.router)
 staff_api_router.include_router(tickets.staff_router)
+staff_api_router.include_router(hotline.router)
+staff_api_router.include_router(evidence.staff_router)
 
 # Institution-facing routes take the institution's own token (InstitutionDep) instead.
 institution_api_router = APIRouter()

@@ -67,6 +67,39 @@ class Settings(BaseSettings):
         default=15, ge=1, le=1440, description="信用报告链接的有效时长（分钟）"
     )
 
+    # The hotline console's script assistant asks Rasa what the caller's words mean.
+    rasa_url: str = Field(
+        default="http://127.0.0.1:5005",
+        description="Rasa 服务地址（坐席助手调用其 /model/parse 理解来电人的话），如 http://rasa:5005",
+    )
+    rasa_token: str | None = Field(
+        default=None,
+        description="Rasa HTTP API 的令牌（rasa run --auth-token）；设置后以 ?token= 携带",
+    )
+    rasa_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        le=30,
+        description="调用 Rasa 的超时（秒）：坐席在通话中等待，超时即提示服务不可用",
+    )
+
+    # Promotion events' WeChat QR codes are made by the Rasa WeChat channel, which holds the
+    # Official Account's access_token (one refresher for the whole deployment).
+    wechat_qrcode_url: str = Field(
+        default="",
+        description=(
+            "Rasa 微信渠道创建带参数临时二维码的内部地址，如 http://rasa:5005/webhooks/wechat/qrcodes；"
+            "留空表示未接入公众号，活动只提供 H5 链接二维码"
+        ),
+    )
+
+    evidence_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="单个证明材料文件的最大字节数（默认 5 MiB）；超过时上传被拒绝（413）",
+    )
+
     # How a worker serves requests (docs/backend.md, "Cost per request"; `make bench-backend
     # --sweep` measures other values).
     request_threads: int = Field(
@@ -97,7 +130,7 @@ class Settings(BaseSettings):
     def pool_size(self) -> int:
         return self.db_pool_size or self.request_threads
 
-    @field_validator("public_base_url")
+    @field_validator("public_base_url", "rasa_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")

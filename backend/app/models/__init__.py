@@ -4,6 +4,7 @@ from app.models.applications import Application, ApplicationNumberCounter, Appli
 from app.models.audit import AuditEntry
 from app.models.authorization import Authorization, InstitutionCredential
 from app.models.base import Base, TimestampMixin, utcnow
+from app.models.evidence import EvidenceFile
 from app.models.idempotency import IdempotencyRecord
 from app.models.identity import (
     Event,
@@ -46,6 +47,7 @@ __all__ = [
     "CreditRecord",
     "Enterprise",
     "Event",
+    "EvidenceFile",
     "IdempotencyRecord",
     "Institution",
     "InstitutionCredential",

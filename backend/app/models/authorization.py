@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
+from app.enums import SERVICE_DESK_CODE
 from app.models.registry import Institution
 
 
@@ -39,6 +40,8 @@ class Authorization(Base):
     )
 
     def covers_institution(self, code: str) -> bool:
+        if code == SERVICE_DESK_CODE:  # only when named: "all institutions" means 接入机构
+            return code in self.institution_codes
         return self.all_institutions or code in self.institution_codes
 
     def is_live(self, now: datetime) -> bool:

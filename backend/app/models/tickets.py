@@ -88,7 +88,7 @@ class Ticket(TimestampMixin, Base):
         Text, default="", comment="情况说明或转人工对话摘要（个人信息已脱敏）"
     )
     evidence: Mapped[list[dict[str, str]]] = mapped_column(
-        JSON, default=list, comment="证明材料引用：[{type: wechat_media|upload, id}]"
+        JSON, default=list, comment="证明材料引用：[{type: upload, id}]，id 为 evidence_files 的编号"
     )
     contact_phone: Mapped[str | None] = mapped_column(
         String(11), comment="联系电话（个人信息，展示时脱敏）"

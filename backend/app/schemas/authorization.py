@@ -51,6 +51,12 @@ class NoticePublic(BaseModel):
     text: str = Field(description="告知书全文（Markdown）")
     data_categories: list[DataCategoryPublic] = Field(description="可授权的非公开数据类别")
     institutions: list[InstitutionPublic] = Field(description="平台全部接入机构")
+    service_desk: InstitutionPublic = Field(
+        description=(
+            "平台服务台（热线坐席）：可与机构一起列入授权的机构代码；不属于“全部接入机构”，"
+            "须单独列明，坐席才能查看授权范围内的非公开信息"
+        )
+    )
     default_period_months: int = Field(description="默认授权期限（月）")
     min_period_months: int = Field(description="最短授权期限（月）")
     max_period_months: int = Field(description="最长授权期限（月）")
@@ -78,8 +84,11 @@ class AuthorizationCreate(BaseModel):
         examples=[["纳税", "社保"]],
     )
     institutions: Text | list[Annotated[Text, Field(max_length=32)]] = Field(
-        description='授权的机构："all" 表示平台全部接入机构，或机构代码列表',
-        examples=["all", ["sf_rcb", "ccb_sf"]],
+        description=(
+            '授权的机构："all" 表示平台全部接入机构，或机构代码列表；列表中可含 '
+            "platform_service_desk（平台服务台，“all”不含它）"
+        ),
+        examples=["all", ["sf_rcb", "ccb_sf"], ["sf_rcb", "platform_service_desk"]],
     )
     period_months: int = Field(
         default=12, ge=1, le=36, description="授权期限（月），1–36，默认 12", examples=[12]

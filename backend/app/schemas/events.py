@@ -56,6 +56,12 @@ class EventPublic(BaseModel):
     ends_at: datetime = Field(description="结束时间（UTC）")
     created_by: str = Field(description="创建活动的坐席登录名")
     created_at: datetime = Field(description="创建时间（UTC）")
+    h5_url: str = Field(
+        description="活动的 H5 链接：在城市 App 中打开即开始记入该活动的实名注册（印成二维码用）"
+    )
+    wechat_scene: str = Field(
+        description="微信带参数二维码的场景值 event_<活动码>：扫码关注或进入公众号即开始注册"
+    )
 
 
 class EventList(BaseModel):
@@ -85,4 +91,13 @@ class EventRegistrationPublic(BaseModel):
 class EventRegistrationList(BaseModel):
     items: list[EventRegistrationPublic] = Field(
         description="该活动的注册，最新的在前（最多 500 条）"
+    )
+
+
+class WeChatQrCodePublic(BaseModel):
+    url: str = Field(description="二维码内容（微信返回的链接）；用微信扫描即进入公众号并开始注册")
+    ticket: str = Field(description="微信二维码 ticket，可用于 mp.weixin.qq.com/cgi-bin/showqrcode")
+    expires_at: datetime = Field(description="二维码失效时间（UTC）：活动结束一天后，最长 30 天")
+    png_url: str = Field(
+        description="同一二维码的 PNG 图片地址（本接口的 /png 子路径，需坐席令牌）"
     )

@@ -44,17 +44,18 @@ MobilePhone = Annotated[
 
 
 class EvidenceRef(BaseModel):
-    """A piece of evidence already received by a channel: a WeChat media id or an H5 upload id."""
+    """A piece of evidence the backend holds: a file uploaded through POST /evidence-files by the
+    channel (a WeChat image it downloaded, an H5 upload)."""
 
-    type: Literal["wechat_media", "upload"] = Field(
-        description="来源：wechat_media（微信发来的图片等素材的 media_id）或 upload（H5 上传编号）"
+    type: Literal["upload"] = Field(
+        description="来源：upload（经 POST /api/v1/evidence-files 上传并由平台保存的文件）"
     )
     id: str = Field(
         min_length=1,
         max_length=128,
         pattern=r"^[A-Za-z0-9_\-]+$",
-        description="素材或上传的编号（字母、数字、下划线、短横线）",
-        examples=["MEDIA_ID_1a2b3c"],
+        description="证明材料编号（上传时返回，须为同一会话用户上传）",
+        examples=["ev_3f2a9c0d4b5e46f7a8b9c0d1e2f3a4b5"],
     )
 
 
@@ -71,7 +72,11 @@ class ObjectionCreate(BaseModel):
         min_length=1, max_length=1000, description="情况说明（用户自己的话；个人信息会脱敏保存）"
     )
     evidence: list[EvidenceRef] = Field(
-        default_factory=list, max_length=20, description="证明材料，最多 20 份；可以为空"
+        default_factory=list,
+        max_length=20,
+        description=(
+            "证明材料，最多 20 份，须为该会话用户上传的文件（POST /evidence-files）；可以为空"
+        ),
     )
     contact_phone: MobilePhone
 
@@ -92,13 +97,16 @@ class RepairCreate(BaseModel):
     proof: list[EvidenceRef] = Field(
         default_factory=list,
         max_length=20,
-        description="整改证明材料（缴款凭证、整改报告等），最多 20 份；与整改情况说明至少提供一项",
+        description=(
+            "整改证明材料（缴款凭证、整改报告等），最多 20 份，须为该会话用户上传的文件；"
+            "与整改情况说明至少提供一项"
+        ),
     )
     proof_description: str = Field(
         default="",
         max_length=1000,
         description=(
-            "整改情况的文字说明（如缴款日期、凭证号、整改措施），在聊天中还不能发图片时作为证明；"
+            "整改情况的文字说明（如缴款日期、凭证号、整改措施），没有图片或文件时作为证明；"
             "与证明材料至少提供一项；个人信息会脱敏保存"
         ),
         examples=["罚款已于2026年6月1日缴清，缴款书号 3201260601001，整改报告已报生态环境局"],

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.config import REPO_ROOT
-from app.enums import AuthorizationStatus, DataCategory
+from app.enums import SERVICE_DESK_CODE, AuthorizationStatus, DataCategory
 from app.errors import AppError
 from app.models import Authorization, ChatUser, Enterprise, Institution
 from app.schemas.authorization import AuthorizationCreate
@@ -112,6 +112,7 @@ def _resolve_institutions(session: Session, requested: str | list[str]) -> tuple
             "institutions_invalid", "请至少选择一家授权机构。", 422, fields=["institutions"]
         )
     known = set(session.scalars(select(Institution.code).where(Institution.code.in_(codes))))
+    known.add(SERVICE_DESK_CODE)  # no institution row: the platform's own desk (models)
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise AppError(

@@ -3,10 +3,13 @@ QR code; registrations started from it carry it; the live page counts what came 
 
 from __future__ import annotations
 
+import io
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import httpx
+import segno
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -184,3 +187,87 @@ def read_event_registrations(
     )
     session.commit()
     return registrations
+
+
+# --- the event's QR codes ------------------------------------------------------------------------
+
+# WeChat keeps a temporary QR code for at most 30 days; one made for an event lasts until a day
+# after it ends, so late scans of the printed code still register (attributed to it).
+WECHAT_QR_MAX_SECONDS = 30 * 24 * 3600
+WECHAT_QR_GRACE = timedelta(days=1)
+QR_SCALE = 8
+
+
+def h5_link(event: Event, public_base_url: str) -> str:
+    """The city-app H5 chat opened for this event: registration starts attributed to it."""
+    return f"{public_base_url}/chat?event={event.code}"
+
+
+def wechat_scene(event: Event) -> str:
+    """The QR scene the WeChat channel reads as "start registration for this event"."""
+    return f"event_{event.code}"
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of `text` as a PNG (quiet zone included), big enough to print on a poster."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=QR_SCALE, border=4)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class WeChatQrCode:
+    url: str
+    ticket: str
+    expires_at: datetime
+
+
+def wechat_not_configured() -> AppError:
+    return AppError(
+        "wechat_not_configured",
+        "本平台尚未接入微信公众号，暂不能生成微信二维码；请使用 H5 链接二维码。",
+        409,
+    )
+
+
+def create_wechat_qrcode(
+    event: Event, *, qrcode_url: str, service_token: str, now: datetime
+) -> WeChatQrCode:
+    """A temporary WeChat QR code with the event's scene, made through the Rasa WeChat channel
+    (it holds the Official Account's access_token; a second holder would invalidate it)."""
+    if not qrcode_url:
+        raise wechat_not_configured()
+    ends_at = as_utc(event.ends_at)
+    if ends_at + WECHAT_QR_GRACE <= as_utc(now):
+        raise AppError("event_ended", "活动已经结束，不再生成微信二维码。", 409)
+    seconds = int((ends_at + WECHAT_QR_GRACE - as_utc(now)).total_seconds())
+    seconds = max(60, min(seconds, WECHAT_QR_MAX_SECONDS))
+    unavailable = AppError(
+        "wechat_unavailable",
+        "暂时无法从微信生成二维码，请稍后再试；H5 链接二维码可以照常使用。",
+        502,
+    )
+    try:
+        reply = httpx.post(
+            qrcode_url,
+            json={"event_code": event.code, "expire_seconds": seconds},
+            headers={"Authorization": f"Bearer {service_token}"},
+            timeout=10,
+        )
+    except httpx.HTTPError as error:
+        log.warning("event.wechat_qrcode_failed", event_id=event.id, error=type(error).__name__)
+        raise unavailable from error
+    if reply.status_code == 503:  # the channel runs without an Official Account
+        raise wechat_not_configured()
+    data = (
+        reply.json() if reply.headers.get("content-type", "").startswith("application/json") else {}
+    )
+    if reply.status_code != 200 or not data.get("url") or not data.get("ticket"):
+        log.warning("event.wechat_qrcode_failed", event_id=event.id, status=reply.status_code)
+        raise unavailable
+    expires_in = int(data.get("expire_seconds") or seconds)
+    return WeChatQrCode(
+        url=str(data["url"]),
+        ticket=str(data["ticket"]),
+        expires_at=as_utc(now) + timedelta(seconds=expires_in),
+    )

@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 
 from app.enums import DATA_CATEGORY_RECORDS, CreditCategory, DataCategory, DataClass
 from app.errors import AppError
-from app.models import CreditRecord, Enterprise, Institution, InstitutionCredential, RegistryEntity
+from app.models import (
+    Authorization,
+    CreditRecord,
+    Enterprise,
+    Institution,
+    InstitutionCredential,
+    RegistryEntity,
+)
 from app.services._clock import as_utc
 from app.services.audit import Actor, record_access
 from app.services.authorizations import live_authorizations
@@ -135,10 +142,9 @@ def _check_purpose(purpose: str | None) -> str:
     return purpose
 
 
-def enterprise_view(
-    session: Session, institution: Institution, uscc: str, purpose: str | None, *, now: datetime
-) -> InstitutionView:
-    purpose = _check_purpose(purpose)
+def find_entity(session: Session, uscc: str) -> tuple[RegistryEntity, Enterprise | None]:
+    """The registry entity of a USCC (normalised and check-digit validated first) and its platform
+    account, if it registered. Bad code → 422 uscc_invalid; unknown → 404 enterprise_not_found."""
     try:
         code = validate_uscc(uscc)
     except UsccInvalid as exc:
@@ -149,14 +155,21 @@ def enterprise_view(
     enterprise = session.scalars(
         select(Enterprise).where(Enterprise.registry_entity_id == entity.id)
     ).first()
+    return entity, enterprise
 
-    now = as_utc(now)
-    today = now.date()
-    authorizations = (
-        live_authorizations(session, enterprise.id, institution.code, now=now)
-        if enterprise is not None
-        else []
-    )
+
+def build_view(
+    session: Session,
+    entity: RegistryEntity,
+    enterprise: Enterprise | None,
+    authorizations: list[Authorization],
+    *,
+    now: datetime,
+) -> InstitutionView:
+    """What a reader holding `authorizations` (live ones covering it) may see of the entity: the
+    public records still within publicity, and the non-public categories the authorizations
+    grant. Reads only; the caller audits."""
+    today = as_utc(now).date()
     granted = {DataCategory(c) for a in authorizations for c in a.data_categories}
     authorized = [c for c in DataCategory if c in granted]
     withheld = [c for c in DataCategory if c not in granted]
@@ -181,23 +194,6 @@ def enterprise_view(
         elif category in readable:
             non_public[category].append(record)
 
-    if authorized:
-        assert enterprise is not None
-        record_access(
-            session,
-            institution_actor(institution),
-            action="read_non_public",
-            subject_type="enterprise",
-            subject_id=enterprise.id,
-            purpose=purpose,
-            details={
-                "uscc": entity.uscc,
-                "categories": [c.value for c in authorized],
-                "authorization_ids": sorted(a.id for a in authorizations),
-            },
-        )
-        session.commit()
-
     return InstitutionView(
         entity=entity,
         enterprise=enterprise,
@@ -211,3 +207,34 @@ def enterprise_view(
         ),
         person_names=person_names(session, entity),
     )
+
+
+def enterprise_view(
+    session: Session, institution: Institution, uscc: str, purpose: str | None, *, now: datetime
+) -> InstitutionView:
+    purpose = _check_purpose(purpose)
+    entity, enterprise = find_entity(session, uscc)
+    now = as_utc(now)
+    authorizations = (
+        live_authorizations(session, enterprise.id, institution.code, now=now)
+        if enterprise is not None
+        else []
+    )
+    view = build_view(session, entity, enterprise, authorizations, now=now)
+    if view.authorized:
+        assert enterprise is not None
+        record_access(
+            session,
+            institution_actor(institution),
+            action="read_non_public",
+            subject_type="enterprise",
+            subject_id=enterprise.id,
+            purpose=purpose,
+            details={
+                "uscc": entity.uscc,
+                "categories": [c.value for c in view.authorized],
+                "authorization_ids": sorted(a.id for a in authorizations),
+            },
+        )
+        session.commit()
+    return view

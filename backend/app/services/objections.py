@@ -19,6 +19,7 @@ from app.masking import mask_text
 from app.models import Binding, ChatUser, Enterprise, RegistryEntity, TicketKind
 from app.schemas.tickets import ObjectionCreate
 from app.services.enterprises import require_bound_enterprise
+from app.services.evidence import require_own_evidence
 from app.services.idempotency import chat_request
 from app.services.tickets import (
     ChatUserLike,
@@ -68,6 +69,7 @@ def file_objection(
             session, enterprise_id, chat_user.channel, chat_user.user_id
         )
         record = lock_record(session, data.record_id, enterprise.registry_entity_id)
+        require_own_evidence(session, chat_user, data.evidence, field="evidence")
         key = open_key(TicketKind.OBJECTION, record_id=record.id)
         if (existing := find_open(session, key)) is not None:
             return created_reply(existing, created=False)

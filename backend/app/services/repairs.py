@@ -24,6 +24,7 @@ from app.masking import mask_text
 from app.models import TicketKind
 from app.schemas.tickets import RepairCreate
 from app.services.enterprises import require_bound_enterprise
+from app.services.evidence import require_own_evidence
 from app.services.idempotency import chat_request
 from app.services.objections import bound_chat_user, person_names
 from app.services.tickets import (
@@ -160,6 +161,7 @@ def apply_repair(
         record = lock_record(session, data.record_id, enterprise.registry_entity_id)
         check_repairable(record.category, record.repairable_after, today)
         _check_input(data, commitment)
+        require_own_evidence(session, chat_user, data.proof, field="proof")
         key = open_key(TicketKind.REPAIR, record_id=record.id)
         if (existing := find_open(session, key)) is not None:
             return created_reply(existing, created=False)

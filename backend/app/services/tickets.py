@@ -385,7 +385,11 @@ def ticket_public(ticket: Ticket) -> TicketPublic:
         **ticket_summary(ticket).model_dump(),
         reason=ticket.reason,
         description=mask_text(ticket.description),
-        evidence=[EvidenceRef.model_validate(e) for e in ticket.evidence],
+        # Tickets filed before evidence files existed (migration 0007) may hold WeChat media ids;
+        # WeChat deleted those media after three days, so there is nothing left to point at.
+        evidence=[
+            EvidenceRef.model_validate(e) for e in ticket.evidence if e.get("type") == "upload"
+        ],
         contact_phone=mask_phone(ticket.contact_phone) if ticket.contact_phone else None,
         commitment_version=ticket.commitment_version,
         history=[

@@ -139,4 +139,15 @@
     document.querySelectorAll(".quick button").forEach(function (b) { b.disabled = true; });
   }
   busy(false);
+
+  // An event's QR code opens /chat?event=<code>: registration starts attributed to the event,
+  // once per tab (a reload must not start it again).
+  var event = /(?:^|[?&])event=([a-z0-9]{1,16})(?:&|$)/.exec(location.search);
+  if (event && token) {
+    var started = "xinyidai.h5.event." + event[1];
+    if (!sessionStorage.getItem(started)) {
+      sessionStorage.setItem(started, "1");
+      say('/register{"event_code": "' + event[1] + '"}', "活动现场注册");
+    }
+  }
 })();

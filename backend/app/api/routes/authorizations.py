@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import ChatUserDep, CityDep, IdempotencyKeyDep, NowDep, SessionDep
 from app.api.routing import APIRouter
-from app.enums import DATA_CATEGORY_RECORDS, DataCategory
+from app.enums import DATA_CATEGORY_RECORDS, SERVICE_DESK_CODE, SERVICE_DESK_NAME, DataCategory
 from app.models import Authorization, Institution
 from app.schemas import ErrorPublic
 from app.schemas.applications import MAX_ID
@@ -34,16 +34,24 @@ def _institution(institution: Institution) -> InstitutionPublic:
     return InstitutionPublic(code=institution.code, name=institution.name, kind=institution.kind)
 
 
+# Named in an authorization like an institution, though it has no institution row.
+SERVICE_DESK = InstitutionPublic(code=SERVICE_DESK_CODE, name=SERVICE_DESK_NAME, kind="平台")
+
+
 def authorization_public(
     authorization: Authorization, institutions: dict[str, Institution], now: datetime
 ) -> AuthorizationPublic:
     named = (
-        list(institutions.values())
+        [_institution(i) for i in institutions.values()]
         if authorization.all_institutions
         else [
-            institutions[code] for code in authorization.institution_codes if code in institutions
+            _institution(institutions[code])
+            for code in authorization.institution_codes
+            if code in institutions
         ]
     )
+    if SERVICE_DESK_CODE in authorization.institution_codes:
+        named.append(SERVICE_DESK)
     return AuthorizationPublic(
         id=authorization.id,
         enterprise_id=authorization.enterprise_id,
@@ -51,7 +59,7 @@ def authorization_public(
         notice_version=authorization.notice_version,
         data_categories=[DataCategory(c) for c in authorization.data_categories],
         all_institutions=authorization.all_institutions,
-        institutions=[_institution(i) for i in named],
+        institutions=named,
         period_months=authorization.period_months,
         channel=authorization.channel,
         granted_at=authorization.granted_at,
@@ -66,6 +74,8 @@ def authorization_public(
     description=(
         "授权前须向用户展示的风险告知书（当前版本）及授权范围的选项：可授权的非公开数据类别、"
         "平台全部接入机构、授权期限（默认 12 个月，1–36 个月）。授权时原样提交 `version`。"
+        "平台服务台（`platform_service_desk`）不属于接入机构：只有授权中单独列明它，热线坐席"
+        "才能在查询时看到授权范围内的非公开信息。"
     ),
     response_model=NoticePublic,
 )
@@ -82,6 +92,7 @@ def get_notice(session: SessionDep, city: CityDep) -> NoticePublic:
             for c in DataCategory
         ],
         institutions=[_institution(i) for i in service.institutions_by_code(session).values()],
+        service_desk=SERVICE_DESK,
         default_period_months=service.DEFAULT_PERIOD_MONTHS,
         min_period_months=service.MIN_PERIOD_MONTHS,
         max_period_months=service.MAX_PERIOD_MONTHS,
