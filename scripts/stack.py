@@ -214,16 +214,32 @@ class Stack:
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
-            log = self.log_path(service).open("wb")
-            service.process = subprocess.Popen(
-                service.command,
-                cwd=service.cwd,
-                env={**os.environ, **service.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            log.close()
+            self._launch(service, mode="wb")
+
+    def _launch(self, service: Service, mode: str) -> None:
+        log = self.log_path(service).open(mode)
+        service.process = subprocess.Popen(
+            service.command,
+            cwd=service.cwd,
+            env={**os.environ, **service.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def restart(self, name: str, timeout: float = 300) -> None:
+        """Stops one service (SIGTERM, then SIGKILL) and starts it again, its log continued;
+        returns once it is healthy. The fault tests restart Rasa mid-conversation."""
+        service = next(s for s in self.services if s.name == name)
+        _stop_group(service)
+        self._launch(service, mode="ab")
+        deadline = time.monotonic() + timeout
+        while not is_healthy(service.health_url):
+            self.raise_if_exited(service)
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} not healthy {timeout:.0f}s after its restart")
+            time.sleep(0.5)
 
     def wait_healthy(self, timeout: float = 180, progress: bool = False) -> None:
         deadline = time.monotonic() + timeout
@@ -281,6 +297,18 @@ class Stack:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _stop_group(service: Service) -> None:
+    if service.process is None or service.process.poll() is not None:
+        return
+    _signal_group(service, signal.SIGTERM)
+    try:
+        service.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        _signal_group(service, signal.SIGKILL)
+        service.process.wait()
+    _signal_group(service, signal.SIGKILL)
 
 
 def _signal_group(service: Service, sig: signal.Signals) -> None:
