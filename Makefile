@@ -120,7 +120,7 @@ test-stories: venvs model ## 各业务流程的中文测试对话（rasa test co
 
 .PHONY: test-e2e
 test-e2e: venvs model chromium ## 启动三个真实服务做端到端对话测试（含无头浏览器中的 H5 页面）
-	$(BACKEND_VENV)/bin/pytest tests/e2e tests/browser
+	$(BACKEND_VENV)/bin/pytest tests/e2e tests/browser tests/after_e2e
 
 .PHONY: test-browser
 test-browser: venvs model chromium ## 只跑浏览器测试（无头 Chromium 中的 H5 对话页）

@@ -94,9 +94,10 @@ def running_backend(database_url: str, log_dir: Path) -> Iterator[str]:
 
 
 def enterprise_with_penalties(database_url: str, count: int) -> tuple[dict[str, str], list[int]]:
-    """A registry enterprise outside the demo three (picked at random, so tests sharing a database
-    do not meet), given `count` new 行政处罚 records written straight into the database the live
-    stack's backend uses: its registry facts (for bind_user) and the new records' ids."""
+    """A registry enterprise outside the demo three without a penalty yet (picked at random, so
+    tests sharing a database do not meet), given `count` new 行政处罚 records written straight
+    into the database the live stack's backend uses: its registry facts (for bind_user) and the
+    new records' ids."""
     import random
     from datetime import date
 
@@ -109,9 +110,15 @@ def enterprise_with_penalties(database_url: str, count: int) -> tuple[dict[str, 
     demo = [enterprise["uscc"] for enterprise in demo_enterprises()]
     engine = create_engine(database_url)
     with Session(engine) as session:
+        # One with no penalty of its own yet, so the new records are all its penalties.
+        penalised = select(CreditRecord.registry_entity_id).where(
+            CreditRecord.category == CreditCategory.ADMINISTRATIVE_PENALTY.value
+        )
         candidates = session.scalars(
             select(RegistryEntity).where(
-                RegistryEntity.uscc.not_in(demo), RegistryEntity.status.in_(["存续", "在业"])
+                RegistryEntity.uscc.not_in(demo),
+                RegistryEntity.status.in_(["存续", "在业"]),
+                RegistryEntity.id.not_in(penalised),
             )
         ).all()
         entity = random.choice(candidates)

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 log = structlog.get_logger(__name__)
 
@@ -130,13 +131,17 @@ async def _app_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    described = [_describe(err) for err in exc.errors()]
+def _invalid_input(errors: Sequence[dict[str, Any]]) -> JSONResponse:
+    described = [_describe(err) for err in errors]
     fields = list(dict.fromkeys(field for field, _ in described if field))
     sentences = list(dict.fromkeys(sentence for _, sentence in described))
     error = AppError("invalid_input", "输入有误：" + "".join(sentences), 422, fields=fields)
     return JSONResponse(error.body(), status_code=error.status_code)
+
+
+async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _invalid_input(exc.errors())
 
 
 _HTTP_MESSAGES = {
@@ -145,13 +150,34 @@ _HTTP_MESSAGES = {
 }
 
 
-async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's 405 names only the methods of
+    the first route whose path matched (`Allow: POST` where GET is served too)."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
+async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI's answer to a JSON body that is not UTF-8 (RFC 8259 requires it): the same
+        # refusal as any other body that is not JSON.
+        return _invalid_input([{"type": "json_invalid", "loc": ("body",)}])
     code, message = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理。"))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
     return JSONResponse(
-        {"code": code, "message": message},
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        {"code": code, "message": message}, status_code=exc.status_code, headers=headers
     )
 
 

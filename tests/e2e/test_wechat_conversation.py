@@ -193,7 +193,7 @@ def test_a_long_category_of_the_self_check_is_split_to_fit_wechat(
     assert all(len(content.encode()) <= MAX_MESSAGE_BYTES for content in sends)
     assert len(details.encode()) > MAX_MESSAGE_BYTES
     for number in range(1, 9):
-        assert f"第{number}号" in details, details
+        assert f"（第{number}号）" in details, details
 
 
 def admin_headers(backend_url: str) -> dict[str, str]:

@@ -133,8 +133,10 @@ async def get_chat_user(
 ChatUserDep = Annotated[ChatUserRef, Depends(get_chat_user)]
 
 
+# Typed `str`, not `str | None`: a header is a string or absent (then the routes' default None),
+# and OpenAPI should not offer `null` (a client sending the text "null" would be refused).
 IdempotencyKeyDep = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
         min_length=8,

@@ -34,8 +34,10 @@ from app.services.working_days import china_date
 
 router = APIRouter(prefix="/staff", tags=["坐席"])
 
+# `str`, not `str | None`: absent means the default purpose (the routes' None); OpenAPI offers
+# no `null`, which a query string cannot carry.
 Purpose = Annotated[
-    str | None,
+    str,
     Query(
         max_length=100,
         description="查询目的（2–100 字，写入审计日志）；不填为“热线来电咨询”",

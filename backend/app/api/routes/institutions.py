@@ -67,8 +67,9 @@ def get_enterprise(
     institution: InstitutionDep,
     session: SessionDep,
     now: NowDep,
+    # Absent → None; OpenAPI offers no `null`, which a query string cannot carry.
     purpose: Annotated[
-        str | None,
+        str,  # noqa: RUF013
         Query(
             description="查询目的（2–100 字，写入审计日志），如 贷前审查、贷后管理",
             examples=["贷前审查"],
@@ -103,7 +104,8 @@ def get_enterprise(
 def list_applications(
     institution: InstitutionDep,
     session: SessionDep,
-    status: Annotated[ApplicationStatus | None, Query(description="按状态筛选")] = None,
+    # Absent → None (every status); OpenAPI offers no `null`, which a query string cannot carry.
+    status: Annotated[ApplicationStatus, Query(description="按状态筛选")] = None,
 ) -> ApplicationList:
     return ApplicationList(
         items=[
