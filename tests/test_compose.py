@@ -731,3 +731,19 @@ def test_nginx_publishes_only_webhooks_chat_and_console() -> None:
     ):
         assert target(uri) == "404", f"{uri} must not be public"
     assert not any(path.startswith("/api") for _, path in nginx_locations())
+
+
+def test_nginx_slows_staff_sign_in_and_keeps_internal_calls_out() -> None:
+    text = re.sub(r"#.*", "", NGINX_CONF.read_text(encoding="utf-8"))
+    zone = re.search(
+        r"limit_req_zone\s+\$binary_remote_addr\s+zone=(\w+):\S+\s+rate=(\d+)r/m;", text
+    )
+    assert zone is not None and int(zone[2]) <= 10
+    sign_in = nginx_locations()[("=", "/console/api/staff/sessions")]
+    assert f"limit_req zone={zone[1]}" in sign_in
+    assert nginx_route("/console/api/staff/sessions") == "$backend_upstream"
+    assert "limit_req_status 429;" in text
+    # The backend's call for events' WeChat codes and Rasa's REST channel stay internal.
+    assert nginx_route("/webhooks/wechat/qrcodes") == "404"
+    assert nginx_route("/webhooks/rest/webhook") == "404"
+    assert nginx_route("/static/chat.js") == "$backend_upstream"

@@ -60,6 +60,8 @@
       }
       if (response.status === 204) return null;
       return response.json().catch(function () { return {}; }).then(function (data) {
+        // 429 comes from nginx's sign-in limit, with no JSON of ours.
+        if (response.status === 429) throw new Error("尝试过于频繁，请一分钟后再试。");
         if (!response.ok) throw new Error(data.message || "请求失败（" + response.status + "），请稍后再试。");
         return data;
       });
