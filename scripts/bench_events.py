@@ -37,7 +37,6 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -54,7 +53,7 @@ from tests.fake_wechat import (  # noqa: E402
     signed_request,
     text_xml,
 )
-from tests.support import free_port  # noqa: E402
+from tests.support import create_running_event, free_port, staff_sign_in  # noqa: E402
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 WECHAT_GIVES_UP = 5.0  # seconds WeChat waits for an answer before it sends the message again
@@ -243,24 +242,10 @@ async def run_load(
     loop = asyncio.get_running_loop()
     sim = Simulation(live_rasa, backend, loop)
     wechat.on_send = sim.on_send
-    async with httpx.AsyncClient(base_url=f"{backend}/api/v1") as client:
-        signed_in = await client.post(
-            "/staff/sessions", json={"username": "demo-admin", "password": "demo-admin-2026"}
-        )
-        staff = {"Authorization": f"Bearer {signed_in.json()['token']}"}
-        now = datetime.now(UTC)
-        event = (
-            await client.post(
-                "/events",
-                headers=staff,
-                json={
-                    "name": "示范市政银企对接会（负载测试）",
-                    "place": "示范市会展中心",
-                    "starts_at": (now - timedelta(minutes=5)).isoformat(),
-                    "ends_at": (now + timedelta(hours=2)).isoformat(),
-                },
-            )
-        ).json()
+    # Before the load starts: a blocking call here holds up nothing.
+    event = create_running_event(
+        backend, staff_sign_in(backend), "示范市政银企对接会（负载测试）", "示范市会展中心"
+    )
     enterprises = registry_enterprises(database_url)
     for number in range(users):
         follower = Follower(

@@ -151,29 +151,28 @@ def services(
     ]
 
 
-def tracker_key(state_dir: Path) -> str:
-    """The development Fernet key for the tracker store, made once per state directory."""
-    if key := os.environ.get("TRACKER_ENCRYPTION_KEY"):
-        return key
-    path = state_dir / "tracker.key"
+def dev_secret(state_dir: Path, env: str, filename: str) -> str:
+    """`env` when it is set; otherwise a random development secret kept in `state_dir/filename`
+    (made on first use, mode 600), so restarts of the same state directory agree on it."""
+    if value := os.environ.get(env):
+        return value
+    path = state_dir / filename
     if not path.exists():
         state_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def tracker_key(state_dir: Path) -> str:
+    """The development Fernet key for the tracker store, made once per state directory."""
+    return dev_secret(state_dir, "TRACKER_ENCRYPTION_KEY", "tracker.key")
 
 
 def h5_secret(state_dir: Path) -> str:
     """The development stand-in for the city app's HS256 secret, made once per state directory
     (in production H5_JWT_SECRET or H5_JWT_PUBLIC_KEY come from the city app)."""
-    if secret := os.environ.get("H5_JWT_SECRET"):
-        return secret
-    path = state_dir / "h5-jwt.secret"
-    if not path.exists():
-        state_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return dev_secret(state_dir, "H5_JWT_SECRET", "h5-jwt.secret")
 
 
 def demo_chat_url(ports: Ports, state_dir: Path, user: str = "demo-user") -> str:

@@ -152,3 +152,64 @@ def enterprise_with_penalties(database_url: str, count: int) -> tuple[dict[str, 
         ids = [record.id for record in records]
     engine.dispose()
     return found, ids
+
+
+# The demo city's staff accounts (app/seed/staff.py): development passwords.
+DEMO_AGENT = ("demo-agent", "demo-agent-2026")
+DEMO_ADMIN = ("demo-admin", "demo-admin-2026")
+
+
+def staff_sign_in(backend_url: str, account: tuple[str, str] = DEMO_ADMIN) -> dict[str, str]:
+    """Signs a demo staff account in (POST /api/v1/staff/sessions): the headers acting as it."""
+    import httpx
+
+    username, password = account
+    response = httpx.post(
+        f"{backend_url}/api/v1/staff/sessions", json={"username": username, "password": password}
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def sms_code(backend_url: str, phone: str) -> str:
+    """The latest code sent to `phone`, from the development SMS outbox (what the phone shows)."""
+    import httpx
+
+    outbox = httpx.get(
+        f"{backend_url}/api/v1/dev/sms-outbox",
+        params={"phone": phone},
+        headers={"Authorization": "Bearer dev-service-token"},
+    )
+    outbox.raise_for_status()
+    return outbox.json()["items"][0]["code"]
+
+
+def create_running_event(backend_url: str, staff: dict[str, str], name: str, place: str) -> dict:
+    """A promotion event that started an hour ago and runs for three more, created by `staff`."""
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+
+    now = datetime.now(UTC)
+    created = httpx.post(
+        f"{backend_url}/api/v1/events",
+        headers=staff,
+        json={
+            "name": name,
+            "place": place,
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=3)).isoformat(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def qr_codes(png: bytes) -> list[str]:
+    """What a phone's camera reads from a QR-code image (zxing-cpp)."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]

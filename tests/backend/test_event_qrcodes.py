@@ -6,17 +6,14 @@ clear answer and the H5 code still works. The WeChat round trip itself runs on t
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 import pytest
-import zxingcpp
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from app.api.deps import get_now
-from tests.support import free_port
+from tests.support import free_port, qr_codes
 
 T0 = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)
 EVENT = {
@@ -40,10 +37,6 @@ def event(client: TestClient, app: FastAPI, admin: dict[str, str]) -> dict:
     return response.json()
 
 
-def decoded(png: bytes) -> list[str]:
-    return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
-
-
 def test_the_h5_qr_code_opens_the_chat_for_the_event(
     client: TestClient, event: dict, staff_headers
 ) -> None:
@@ -51,7 +44,7 @@ def test_the_h5_qr_code_opens_the_chat_for_the_event(
     response = client.get(f"/api/v1/events/{event['id']}/h5-qrcode.png", headers=agent)
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
-    assert decoded(response.content) == [event["h5_url"]]
+    assert qr_codes(response.content) == [event["h5_url"]]
     assert event["h5_url"].endswith(f"/chat?event={event['code']}")
 
 
@@ -64,7 +57,7 @@ def test_the_links_follow_the_public_address(
     read = client.get(f"/api/v1/events/{event['id']}", headers=admin).json()
     assert read["h5_url"] == f"https://xyd.example.gov.cn/chat?event={event['code']}"
     png = client.get(f"/api/v1/events/{event['id']}/h5-qrcode.png", headers=admin).content
-    assert decoded(png) == [read["h5_url"]]
+    assert qr_codes(png) == [read["h5_url"]]
 
 
 def test_qr_codes_need_a_staff_token(client: TestClient, event: dict) -> None:

@@ -12,9 +12,9 @@ from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import BrowserPage
 from tests.conftest import LiveStack
-from tests.support import bind_user, enterprise_with_penalties
+from tests.support import DEMO_AGENT, bind_user, enterprise_with_penalties, staff_sign_in
 
-AGENT = ("demo-agent", "demo-agent-2026")
+AGENT = DEMO_AGENT
 
 
 def service_headers(user: str | None = None, channel: str = "wechat") -> dict[str, str]:
@@ -48,26 +48,22 @@ def file_objection(
     return response.json()["ticket"]["number"], facts
 
 
-def staff_token(live_stack: LiveStack) -> dict[str, str]:
-    response = httpx.post(
-        f"{live_stack.backend_url}/api/v1/staff/sessions",
-        json={"username": AGENT[0], "password": AGENT[1]},
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
 def shown_text(browser: BrowserPage, css: str) -> str | None:
     """The element's text once it is shown (a wait condition)."""
     element = browser.find(css)
     return element.text if element.is_displayed() and element.text else None
 
 
-def sign_in(browser: BrowserPage, live_stack: LiveStack, password: str = AGENT[1]) -> None:
+def sign_in(
+    browser: BrowserPage,
+    live_stack: LiveStack,
+    password: str | None = None,
+    account: tuple[str, str] = AGENT,
+) -> None:
     browser.goto(f"{live_stack.backend_url}/console/login")
     browser.wait(lambda d: browser.find("#login-form"), message="no sign-in form")
-    browser.find("#username").send_keys(AGENT[0])
-    browser.find("#password").send_keys(password)
+    browser.find("#username").send_keys(account[0])
+    browser.find("#password").send_keys(account[1] if password is None else password)
     browser.find("#login-submit").click()
 
 
@@ -211,7 +207,8 @@ def test_a_status_change_from_the_queue_reaches_the_backend_and_the_users_channe
 
     # The backend has the new status …
     ticket = httpx.get(
-        f"{live_stack.backend_url}/api/v1/staff/tickets/{number}", headers=staff_token(live_stack)
+        f"{live_stack.backend_url}/api/v1/staff/tickets/{number}",
+        headers=staff_sign_in(live_stack.backend_url, AGENT),
     )
     ticket.raise_for_status()
     assert ticket.json()["status"] == new_status

@@ -6,28 +6,19 @@ shows, and the live figures update by themselves when someone registers through 
 from __future__ import annotations
 
 import base64
-import io
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import zxingcpp
-from PIL import Image
-
 from tests.browser.conftest import BrowserPage
-from tests.browser.test_console import shown_text
+from tests.browser.test_console import shown_text, sign_in
 from tests.conftest import LiveStack
-from tests.support import bind_user, demo_enterprises
+from tests.support import DEMO_ADMIN, bind_user, demo_enterprises, qr_codes
 
-ADMIN = ("demo-admin", "demo-admin-2026")
 BEIJING = timezone(timedelta(hours=8))
 
 
 def sign_in_as_admin(browser: BrowserPage, live_stack: LiveStack) -> None:
-    browser.goto(f"{live_stack.backend_url}/console/login")
-    browser.wait(lambda d: browser.find("#login-form"), message="no sign-in form")
-    browser.find("#username").send_keys(ADMIN[0])
-    browser.find("#password").send_keys(ADMIN[1])
-    browser.find("#login-submit").click()
+    sign_in(browser, live_stack, account=DEMO_ADMIN)
     browser.wait(
         lambda d: "管理员" in browser.find("#staff-name").text, message="sign-in did not finish"
     )
@@ -51,7 +42,7 @@ def image_codes(browser: BrowserPage, css: str) -> list[str]:
         css,
     )
     png = base64.b64decode(data_url.split(",", 1)[1])
-    return [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    return qr_codes(png)
 
 
 def test_an_admin_creates_an_event_prints_its_codes_and_watches_it_live(

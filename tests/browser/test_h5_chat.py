@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import BrowserPage
 from tests.conftest import H5_JWT_SECRET, LiveStack
-from tests.support import demo_enterprises
+from tests.support import create_running_event, demo_enterprises, qr_codes, sms_code, staff_sign_in
 
 ENTERPRISE = demo_enterprises()[1]
 
@@ -29,16 +29,6 @@ def service_headers(user: str | None = None) -> dict[str, str]:
     if user:
         headers |= {"X-Chat-Channel": "h5", "X-Chat-User-Id": user}
     return headers
-
-
-def sms_code(live_stack: LiveStack, phone: str) -> str:
-    outbox = httpx.get(
-        f"{live_stack.backend_url}/api/v1/dev/sms-outbox",
-        params={"phone": phone},
-        headers=service_headers(),
-    )
-    outbox.raise_for_status()
-    return outbox.json()["items"][0]["code"]
 
 
 def bot_texts(browser: BrowserPage) -> list[str]:
@@ -84,7 +74,7 @@ def test_register_by_typing_then_open_the_full_report(
     type_and_wait(browser, ENTERPRISE["legal_representative"], "法定代表人")
     type_and_wait(browser, "我是法人", "手机号")
     type_and_wait(browser, phone, "验证码已发送")
-    confirmation = type_and_wait(browser, sms_code(live_stack, phone), "注册成功")
+    confirmation = type_and_wait(browser, sms_code(live_stack.backend_url, phone), "注册成功")
     assert ENTERPRISE["name"] in confirmation
     assert browser.horizontal_overflow() == 0
     browser.screenshot("h5-chat-registered")
@@ -167,32 +157,14 @@ def test_an_event_link_registers_for_that_event(
     browser: BrowserPage, live_stack: LiveStack
 ) -> None:
     """What scanning the event's H5 QR code opens (its h5_url, decoded from the PNG staff print)."""
-    import io
-    from datetime import UTC, datetime, timedelta
-
-    import zxingcpp
-    from PIL import Image
-
-    signed_in = httpx.post(
-        f"{live_stack.backend_url}/api/v1/staff/sessions",
-        json={"username": "demo-admin", "password": "demo-admin-2026"},
+    staff = staff_sign_in(live_stack.backend_url)
+    event = create_running_event(
+        live_stack.backend_url, staff, "城西区个体工商户信易贷宣讲会", "城西区政务服务中心"
     )
-    staff = {"Authorization": f"Bearer {signed_in.json()['token']}"}
-    now = datetime.now(UTC)
-    event = httpx.post(
-        f"{live_stack.backend_url}/api/v1/events",
-        headers=staff,
-        json={
-            "name": "城西区个体工商户信易贷宣讲会",
-            "place": "城西区政务服务中心",
-            "starts_at": (now - timedelta(hours=1)).isoformat(),
-            "ends_at": (now + timedelta(hours=3)).isoformat(),
-        },
-    ).json()
     png = httpx.get(
         f"{live_stack.backend_url}/api/v1/events/{event['id']}/h5-qrcode.png", headers=staff
     ).content
-    (scanned,) = [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    (scanned,) = qr_codes(png)
     assert scanned == event["h5_url"]
 
     user = f"app-{uuid.uuid4().hex[:10]}"
@@ -208,7 +180,7 @@ def test_an_event_link_registers_for_that_event(
     type_and_wait(browser, ENTERPRISE["legal_representative"], "法定代表人")
     type_and_wait(browser, "我是法人", "手机号")
     type_and_wait(browser, phone, "验证码已发送")
-    type_and_wait(browser, sms_code(live_stack, phone), "注册成功")
+    type_and_wait(browser, sms_code(live_stack.backend_url, phone), "注册成功")
     browser.screenshot("h5-event-registered")
 
     stats = httpx.get(

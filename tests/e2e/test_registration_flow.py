@@ -8,7 +8,7 @@ import uuid
 import httpx
 
 from tests.e2e.conftest import LiveStack
-from tests.support import demo_enterprises
+from tests.support import demo_enterprises, sms_code
 
 MACHINERY = demo_enterprises()[2]  # 示范市恒通精密机械有限公司, 陈志强
 
@@ -22,16 +22,6 @@ def service_headers(sender: str | None = None) -> dict[str, str]:
     if sender:
         headers |= {"X-Chat-Channel": "rest", "X-Chat-User-Id": sender}
     return headers
-
-
-def sms_code(live_stack: LiveStack, phone: str) -> str:
-    outbox = httpx.get(
-        f"{live_stack.backend_url}/api/v1/dev/sms-outbox",
-        params={"phone": phone},
-        headers=service_headers(),
-    )
-    outbox.raise_for_status()
-    return outbox.json()["items"][0]["code"]
 
 
 def bound(live_stack: LiveStack, sender: str) -> list[dict]:
@@ -54,7 +44,7 @@ def test_registration_typed_step_by_step_binds_the_user(live_stack: LiveStack):
     assert "手机号" in texts(live_stack.say(sender, "我是法人"))
     assert "验证码已发送" in texts(live_stack.say(sender, phone))
 
-    reply = texts(live_stack.say(sender, sms_code(live_stack, phone)))
+    reply = texts(live_stack.say(sender, sms_code(live_stack.backend_url, phone)))
 
     assert "注册成功" in reply
     assert [item["name"] for item in bound(live_stack, sender)] == [MACHINERY["name"]]

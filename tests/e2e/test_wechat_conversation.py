@@ -5,17 +5,13 @@ out through the customer-service API."""
 
 from __future__ import annotations
 
-import io
 import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import httpx
-import zxingcpp
-from PIL import Image
 
 from tests.conftest import WECHAT_AES_KEY, WECHAT_REPLY_TIMEOUT
 from tests.e2e.conftest import LiveStack
@@ -28,7 +24,17 @@ from tests.fake_wechat import (
     signed_request,
     text_xml,
 )
-from tests.support import bind_demo_user, bind_user, demo_enterprises, enterprise_with_penalties
+from tests.support import (
+    DEMO_AGENT,
+    bind_demo_user,
+    bind_user,
+    create_running_event,
+    demo_enterprises,
+    enterprise_with_penalties,
+    qr_codes,
+    sms_code,
+    staff_sign_in,
+)
 
 MAX_MESSAGE_BYTES = 2048
 SERVICE_HEADERS = {"Authorization": "Bearer dev-service-token"}
@@ -100,13 +106,9 @@ class WeChatUser:
 
 def stored_evidence(live_stack: LiveStack, file_id: str) -> bytes:
     """The evidence file as the hotline opens it (staff download, audited)."""
-    signed_in = httpx.post(
-        f"{live_stack.backend_url}/api/v1/staff/sessions",
-        json={"username": "demo-agent", "password": "demo-agent-2026"},
-    )
     response = httpx.get(
         f"{live_stack.backend_url}/api/v1/staff/evidence-files/{file_id}",
-        headers={"Authorization": f"Bearer {signed_in.json()['token']}"},
+        headers=staff_sign_in(live_stack.backend_url, DEMO_AGENT),
     )
     assert response.status_code == 200, response.text
     return response.content
@@ -196,37 +198,18 @@ def test_a_long_category_of_the_self_check_is_split_to_fit_wechat(
         assert f"（第{number}号）" in details, details
 
 
-def admin_headers(backend_url: str) -> dict[str, str]:
-    signed_in = httpx.post(
-        f"{backend_url}/api/v1/staff/sessions",
-        json={"username": "demo-admin", "password": "demo-admin-2026"},
-    )
-    assert signed_in.status_code == 201, signed_in.text
-    return {"Authorization": f"Bearer {signed_in.json()['token']}"}
-
-
 def test_scanning_an_event_code_registers_for_that_event(live_stack: LiveStack):
-    staff = admin_headers(live_stack.backend_url)
-    now = datetime.now(UTC)
-    created = httpx.post(
-        f"{live_stack.backend_url}/api/v1/events",
-        headers=staff,
-        json={
-            "name": "示范市政银企对接会（WeChat 端到端）",
-            "place": "示范市会展中心二号厅",
-            "starts_at": (now - timedelta(hours=1)).isoformat(),
-            "ends_at": (now + timedelta(hours=2)).isoformat(),
-        },
+    staff = staff_sign_in(live_stack.backend_url)
+    event = create_running_event(
+        live_stack.backend_url, staff, "示范市政银企对接会（WeChat 端到端）", "示范市会展中心二号厅"
     )
-    assert created.status_code == 201, created.text
-    event = created.json()
 
     # Staff print the event's WeChat code: made through the WeChat channel, which holds the token.
     made = httpx.post(
         f"{live_stack.backend_url}/api/v1/events/{event['id']}/wechat-qrcode/png", headers=staff
     )
     assert made.status_code == 200, made.text
-    (printed,) = [c.text for c in zxingcpp.read_barcodes(Image.open(io.BytesIO(made.content)))]
+    (printed,) = qr_codes(made.content)
     qrcode = live_stack.wechat.qrcodes[-1]
     assert printed.startswith("http://weixin.qq.com/q/")
     scene = qrcode["action_info"]["scene"]["scene_str"]
@@ -243,12 +226,7 @@ def test_scanning_an_event_code_registers_for_that_event(live_stack: LiveStack):
     user.say("法定代表人")
     phone = f"137{uuid.uuid4().int % 10**8:08d}"
     assert "验证码已发送" in user.say(phone)
-    outbox = httpx.get(
-        f"{live_stack.backend_url}/api/v1/dev/sms-outbox",
-        params={"phone": phone},
-        headers={**SERVICE_HEADERS, "X-Chat-Channel": "wechat", "X-Chat-User-Id": user.openid},
-    ).json()
-    assert "注册成功" in user.say(outbox["items"][0]["code"])
+    assert "注册成功" in user.say(sms_code(live_stack.backend_url, phone))
 
     stats = httpx.get(
         f"{live_stack.backend_url}/api/v1/events/{event['id']}/stats", headers=staff

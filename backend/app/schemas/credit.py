@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -118,3 +119,15 @@ class ReportLinkPublic(BaseModel):
         description="完整信用报告 H5 页面的短时签名链接，只对该会话用户所绑定的企业有效"
     )
     expires_at: datetime = Field(description="链接失效时间（UTC）")
+
+
+def categories_public(
+    grouped: Mapping[CreditCategory, Sequence[CreditRecord]], person_names: tuple[str, ...]
+) -> list[CategoryRecords]:
+    """Records grouped by category (an institution's or the service desk's view), masked."""
+    return [
+        CategoryRecords(
+            category=category, records=[record_public(r, person_names) for r in records]
+        )
+        for category, records in grouped.items()
+    ]

@@ -13,7 +13,7 @@ from app.api.routing import APIRouter
 from app.models import Ticket
 from app.models.tickets import TicketStatus
 from app.schemas import EnterprisePublic, ErrorPublic, EvaluationPublic
-from app.schemas.credit import CategoryRecords, record_public, registration_public
+from app.schemas.credit import categories_public, registration_public
 from app.schemas.hotline import (
     AssistCreate,
     AssistPublic,
@@ -124,16 +124,10 @@ def get_enterprise(
         ),
         evaluation_reasons_withheld=found.reasons_withheld,
         white_list=view.entity.white_listed,
-        public=[
-            CategoryRecords(category=c, records=[record_public(r, names) for r in records])
-            for c, records in view.public.items()
-        ],
+        public=categories_public(view.public, names),
         authorized_categories=view.authorized,
         withheld_categories=view.withheld,
-        non_public=[
-            CategoryRecords(category=c, records=[record_public(r, names) for r in records])
-            for c, records in view.non_public.items()
-        ],
+        non_public=categories_public(view.non_public, names),
         authorization_expires_at=view.authorization_expires_at,
     )
 

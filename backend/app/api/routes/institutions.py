@@ -19,7 +19,7 @@ from app.schemas.applications import (
     application_public,
 )
 from app.schemas.authorization import InstitutionPublic, InstitutionViewPublic
-from app.schemas.credit import CategoryRecords, record_public, registration_public
+from app.schemas.credit import categories_public, registration_public
 from app.services import applications as application_service
 from app.services.institution_view import enterprise_view
 
@@ -81,16 +81,10 @@ def get_enterprise(
     return InstitutionViewPublic(
         registration=registration_public(view.entity),
         registered_on_platform=view.enterprise is not None,
-        public=[
-            CategoryRecords(category=c, records=[record_public(r, names) for r in records])
-            for c, records in view.public.items()
-        ],
+        public=categories_public(view.public, names),
         authorized_categories=view.authorized,
         withheld_categories=view.withheld,
-        non_public=[
-            CategoryRecords(category=c, records=[record_public(r, names) for r in records])
-            for c, records in view.non_public.items()
-        ],
+        non_public=categories_public(view.non_public, names),
         authorization_expires_at=view.authorization_expires_at,
     )
 
