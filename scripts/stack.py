@@ -373,6 +373,8 @@ def main(argv: list[str]) -> int:
             "               （示范用户 demo-user 的令牌，12 小时内有效；手机宽度浏览效果最佳）\n"
             f"  对话 (REST)  {rest}\n"
             f"  后端         {backend_url(ports)}  （接口文档 {backend_url(ports)}/docs）\n"
+            f"  坐席控制台   {backend_url(ports)}/console\n"
+            "               （示范账号 demo-agent / demo-agent-2026，管理员 demo-admin）\n"
             f"  动作服务器   http://127.0.0.1:{ports.actions}/health\n"
             f"  Rasa 接口    {rasa_url(ports)}/status\n\n"
             "试着说句话：\n"
